@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ChairmanshipConfig(AppConfig):
+    name = "chairmanship"
+    verbose_name = "SCO Chairmanship Archive"

@@ -1,0 +1,142 @@
+"""One FilterSet per resource, shared by the HTML archive pages and the JSON API.
+
+Multi-value parameters mean "any of" (``?topic=energy&topic=security``). Callers pass an already
+restricted queryset (``published()`` for the public), so facet choices never reveal drafts.
+"""
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+
+from chairmanship.models import (
+    Adoption,
+    Chairmanship,
+    Document,
+    DocumentType,
+    Initiative,
+    InitiativeCategory,
+    InitiativeStatus,
+    MembershipStatus,
+    State,
+    Summit,
+    SummitFormat,
+    Topic,
+)
+
+
+def text_search(queryset, fields: tuple[str, ...], value: str):
+    """Every word must match one of ``fields`` (case-insensitive)."""
+    for word in value.split():
+        condition = Q()
+        for field in fields:
+            condition |= Q(**{f"{field}__icontains": word})
+        queryset = queryset.filter(condition)
+    return queryset
+
+
+def published(model):
+    """A choice queryset evaluated per request, so the publication time is always 'now'."""
+    return lambda request: model.objects.published()
+
+
+class SlugMultipleFilter(django_filters.ModelMultipleChoiceFilter):
+    """Selects related records by slug; unknown slugs are a validation error (400 in the API)."""
+
+    def __init__(self, *args, queryset, **kwargs):
+        kwargs.setdefault("to_field_name", "slug")
+        super().__init__(*args, queryset=queryset, **kwargs)
+
+
+class DocumentFilterSet(django_filters.FilterSet):
+    type = django_filters.MultipleChoiceFilter(field_name="document_type", choices=DocumentType.choices)
+    topic = SlugMultipleFilter(field_name="topics", queryset=Topic.objects.all())
+    summit = SlugMultipleFilter(field_name="summit", queryset=published(Summit))
+    chairmanship = SlugMultipleFilter(field_name="chairmanship", queryset=published(Chairmanship))
+    signatory = SlugMultipleFilter(field_name="signatories", queryset=published(State))
+    adoption = django_filters.MultipleChoiceFilter(choices=Adoption.choices)
+    date = django_filters.DateFromToRangeFilter(label="Date (after / before)")
+    year_from = django_filters.NumberFilter(field_name="date__year", lookup_expr="gte", label="From year")
+    year_to = django_filters.NumberFilter(field_name="date__year", lookup_expr="lte", label="To year")
+    search = django_filters.CharFilter(method="filter_search", label="Words")
+    ordering = django_filters.OrderingFilter(
+        fields=(("date", "date"), ("title", "title"), ("updated_at", "updated")),
+        field_labels={"date": "Date", "title": "Title", "updated_at": "Last updated"},
+    )
+
+    class Meta:
+        model = Document
+        fields = ()
+
+    def filter_search(self, queryset, name, value):
+        return text_search(queryset, ("title", "summary", "full_text"), value)
+
+
+class InitiativeFilterSet(django_filters.FilterSet):
+    category = django_filters.MultipleChoiceFilter(choices=InitiativeCategory.choices)
+    status = django_filters.MultipleChoiceFilter(field_name="implementation_status", choices=InitiativeStatus.choices)
+    proposer = SlugMultipleFilter(field_name="proposers", queryset=published(State))
+    chairmanship = SlugMultipleFilter(field_name="chairmanship", queryset=published(Chairmanship))
+    summit = SlugMultipleFilter(field_name="summit", queryset=published(Summit))
+    topic = SlugMultipleFilter(field_name="topics", queryset=Topic.objects.all())
+    search = django_filters.CharFilter(method="filter_search", label="Words")
+    ordering = django_filters.OrderingFilter(
+        fields=(("title", "title"), ("updated_at", "updated")),
+        field_labels={"title": "Title", "updated_at": "Last updated"},
+    )
+
+    class Meta:
+        model = Initiative
+        fields = ()
+
+    def filter_search(self, queryset, name, value):
+        return text_search(queryset, ("title", "summary"), value)
+
+
+class StateFilterSet(django_filters.FilterSet):
+    member_on = django_filters.DateFilter(method="filter_member_on", label="Member on (YYYY-MM-DD)")
+    status = django_filters.MultipleChoiceFilter(
+        choices=MembershipStatus.choices, method="filter_status", label="Status today (or on the member_on date)"
+    )
+    search = django_filters.CharFilter(method="filter_search", label="Words")
+    ordering = django_filters.OrderingFilter(fields=(("short_name", "name"),), field_labels={"short_name": "Name"})
+
+    class Meta:
+        model = State
+        fields = ()
+
+    def filter_member_on(self, queryset, name, value):
+        return queryset.members_on(value)
+
+    def filter_status(self, queryset, name, value):
+        day = self.form.cleaned_data.get("member_on") or timezone.localdate()
+        selected = queryset.none()
+        for status in value:
+            selected |= queryset.with_status_on(day, status)
+        return selected
+
+    def filter_search(self, queryset, name, value):
+        return text_search(queryset, ("short_name", "official_name", "capital", "iso_alpha3"), value)
+
+
+class SummitFilterSet(django_filters.FilterSet):
+    format = django_filters.MultipleChoiceFilter(choices=SummitFormat.choices)
+    host_state = SlugMultipleFilter(field_name="host_state", queryset=published(State))
+    start_date = django_filters.DateFromToRangeFilter(label="Start date (after / before)")
+    search = django_filters.CharFilter(method="filter_search", label="Words")
+    ordering = django_filters.OrderingFilter(fields=(("number", "number"), ("start_date", "date")))
+
+    class Meta:
+        model = Summit
+        fields = ()
+
+    def filter_search(self, queryset, name, value):
+        return text_search(queryset, ("host_city", "theme", "summary"), value)
+
+
+class ChairmanshipFilterSet(django_filters.FilterSet):
+    state = SlugMultipleFilter(field_name="state", queryset=published(State))
+    ordering = django_filters.OrderingFilter(fields=(("start_date", "date"),))
+
+    class Meta:
+        model = Chairmanship
+        fields = ()

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from chairmanship import views
+
+app_name = "chairmanship"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("states/", views.StateListView.as_view(), name="state_list"),
+    path("states/<slug:slug>/", views.StateDetailView.as_view(), name="state_detail"),
+    path("chairmanships/", views.ChairmanshipListView.as_view(), name="chairmanship_list"),
+    path("chairmanships/<slug:slug>/", views.ChairmanshipDetailView.as_view(), name="chairmanship_detail"),
+    path("summits/", views.SummitListView.as_view(), name="summit_list"),
+    path("summits/<slug:slug>/", views.SummitDetailView.as_view(), name="summit_detail"),
+    path("documents/", views.DocumentListView.as_view(), name="document_list"),
+    path("documents/<slug:slug>/", views.DocumentDetailView.as_view(), name="document_detail"),
+    path("initiatives/", views.InitiativeListView.as_view(), name="initiative_list"),
+    path("initiatives/<slug:slug>/", views.InitiativeDetailView.as_view(), name="initiative_detail"),
+]
