@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.core.management import call_command
 
@@ -13,3 +15,27 @@ def _fast_and_isolated_settings(settings, tmp_path):
 def archive(db):
     """The curated fixtures, loaded as ``make run`` loads them."""
     call_command("load_archive", verbosity=0)
+
+
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Leave the browser tests out, in one visible line, where Chromium is not installed."""
+    if os.path.exists(CHROMIUM_PATH):
+        return
+    browser_tests = [item for item in items if item.get_closest_marker("browser")]
+    if not browser_tests:
+        return
+    items[:] = [item for item in items if not item.get_closest_marker("browser")]
+    config.hook.pytest_deselected(items=browser_tests)
+    config._browser_tests_left_out = len(browser_tests)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    left_out = getattr(config, "_browser_tests_left_out", 0)
+    if left_out:
+        terminalreporter.write_line(
+            f"Left out {left_out} browser tests (tests/browser): {CHROMIUM_PATH} is not installed "
+            "(apt-get install chromium, or run .ci/run)."
+        )
