@@ -6,6 +6,7 @@ in ``published_condition``; every view, feed, sitemap and API endpoint goes thro
 
 import datetime
 
+import reversion
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -244,6 +245,11 @@ class Publishable(models.Model):
             self.version += 1
         super().save(*args, **kwargs)
 
+    @classmethod
+    def publish_permission(cls) -> str:
+        """The permission a user needs to publish, schedule or unpublish records of this model."""
+        return f"{cls._meta.app_label}.publish_{cls._meta.model_name}"
+
     @property
     def is_public(self) -> bool:
         return (
@@ -270,6 +276,7 @@ class State(Publishable):
 
     class Meta(Publishable.Meta):
         ordering = ("short_name",)
+        permissions = [("publish_state", "Can publish, schedule and unpublish states")]
 
     def __str__(self):
         return self.short_name
@@ -358,6 +365,7 @@ class Chairmanship(Publishable):
 
     class Meta(Publishable.Meta):
         ordering = ("-start_date",)
+        permissions = [("publish_chairmanship", "Can publish, schedule and unpublish chairmanships")]
         constraints = [
             *Publishable.Meta.constraints,
             models.CheckConstraint(
@@ -406,6 +414,7 @@ class Summit(Publishable):
 
     class Meta(Publishable.Meta):
         ordering = ("-number",)
+        permissions = [("publish_summit", "Can publish, schedule and unpublish summits")]
         constraints = [
             *Publishable.Meta.constraints,
             models.CheckConstraint(condition=Q(number__gte=1), name="summit_number_positive"),
@@ -454,6 +463,7 @@ class Document(Publishable):
 
     class Meta(Publishable.Meta):
         ordering = ("-date", "title")
+        permissions = [("publish_document", "Can publish, schedule and unpublish documents")]
         constraints = [
             *Publishable.Meta.constraints,
             models.CheckConstraint(
@@ -496,6 +506,7 @@ class Initiative(Publishable):
 
     class Meta(Publishable.Meta):
         ordering = ("title",)
+        permissions = [("publish_initiative", "Can publish, schedule and unpublish initiatives")]
 
     def __str__(self):
         return self.title
@@ -548,3 +559,10 @@ class KeyFigure(models.Model):
         if unit == "%":
             return f"{qualifier}{number}%"
         return f"{qualifier}{number} {unit}".strip()
+
+
+# Every editable model keeps its history (admin, import and API saves all record revisions).
+# A state's revision includes its membership periods, which are edited with it.
+for _model in (Source, Topic, Membership, Chairmanship, Summit, Document, Initiative, KeyFigure):
+    reversion.register(_model)
+reversion.register(State, follow=("memberships",))
