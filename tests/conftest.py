@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 
 @pytest.fixture(autouse=True)
@@ -9,6 +10,12 @@ def _fast_and_isolated_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Production hashes static file names from a collectstatic manifest; tests serve the source files.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_AUTOREFRESH = True
 
 
 @pytest.fixture
@@ -39,3 +46,15 @@ def pytest_terminal_summary(terminalreporter, config):
             f"Left out {left_out} browser tests (tests/browser): {CHROMIUM_PATH} is not installed "
             "(apt-get install chromium, or run .ci/run)."
         )
+
+
+@pytest.fixture(scope="module")
+def archive_for_module(django_db_setup, django_db_blocker):
+    """The curated fixtures loaded once for a module of read-only tests, rolled back afterwards.
+
+    Each test still runs in its own transaction nested inside this one, so what a test writes is undone.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_archive", verbosity=0)
+        yield
+        transaction.set_rollback(True)

@@ -54,6 +54,7 @@ def _letters(n: int, width: int) -> str:
 class StateFactory(PublishedFactory):
     class Meta:
         model = models.State
+        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"state-{n}")
     short_name = factory.Sequence(lambda n: f"State {n}")
@@ -75,6 +76,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 class ChairmanshipFactory(PublishedFactory):
     class Meta:
         model = models.Chairmanship
+        skip_postgeneration_save = True
 
     state = factory.SubFactory(StateFactory)
     slug = factory.Sequence(lambda n: f"chairmanship-{n}")
@@ -86,6 +88,7 @@ class ChairmanshipFactory(PublishedFactory):
 class SummitFactory(PublishedFactory):
     class Meta:
         model = models.Summit
+        skip_postgeneration_save = True
 
     number = factory.Sequence(lambda n: 100 + n)
     slug = factory.Sequence(lambda n: f"city-{n}")
@@ -99,6 +102,7 @@ class SummitFactory(PublishedFactory):
 class DocumentFactory(PublishedFactory):
     class Meta:
         model = models.Document
+        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Declaration number {n}")
     slug = factory.Sequence(lambda n: f"declaration-{n}")
@@ -110,6 +114,7 @@ class DocumentFactory(PublishedFactory):
 class InitiativeFactory(PublishedFactory):
     class Meta:
         model = models.Initiative
+        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Initiative {n}")
     slug = factory.Sequence(lambda n: f"initiative-{n}")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core import serializers
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError, transaction
@@ -37,12 +37,19 @@ def describe(path: Path, index: int, raw: dict) -> str:
 
 def format_validation_error(error: ValidationError) -> str:
     if hasattr(error, "error_dict"):
-        return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items())
+        return "; ".join(
+            " ".join(messages) if field == NON_FIELD_ERRORS else f"{field}: {' '.join(messages)}"
+            for field, messages in error.message_dict.items()
+        )
     return " ".join(error.messages)
 
 
-def load_file(path: Path, *, update: bool) -> tuple[int, int]:
-    """Validate and save every record of one fixture file; returns (written, left alone)."""
+def load_file(path: Path, *, update: bool, written_keys: dict) -> tuple[int, int]:
+    """Validate and save every record of one fixture file; returns (written, left alone).
+
+    ``written_keys`` maps (model, pk) to the label of the record that wrote it in this run, so that two
+    records with the same natural key are reported instead of the second one silently matching the first.
+    """
     try:
         raw_records = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
@@ -58,6 +65,9 @@ def load_file(path: Path, *, update: bool) -> tuple[int, int]:
         except (DeserializationError, ValueError, TypeError, LookupError) as error:
             raise FixtureRecordError(f"{label}: {error}") from error
         instance = deserialized.object
+        key = (type(instance), instance.pk)
+        if instance.pk is not None and key in written_keys:
+            raise FixtureRecordError(f"{label}: has the same natural key as {written_keys[key]}")
         if instance.pk is not None and not update:
             unchanged += 1
             continue
@@ -68,6 +78,7 @@ def load_file(path: Path, *, update: bool) -> tuple[int, int]:
             raise FixtureRecordError(f"{label}: {format_validation_error(error)}") from error
         except DatabaseError as error:
             raise FixtureRecordError(f"{label}: {error}") from error
+        written_keys[(type(instance), instance.pk)] = label
         written += 1
     return written, unchanged
 
@@ -88,10 +99,11 @@ class Command(BaseCommand):
         if not paths:
             raise CommandError(f"No fixtures found in {fixtures_dir}.")
         totals = []
+        written_keys = {}
         try:
             with transaction.atomic():
                 for path in paths:
-                    totals.append((path.name, *load_file(path, update=update)))
+                    totals.append((path.name, *load_file(path, update=update, written_keys=written_keys)))
         except FixtureRecordError as error:
             raise CommandError(f"Nothing was loaded. {error}") from error
         for name, written, unchanged in totals:
