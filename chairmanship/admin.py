@@ -1,20 +1,92 @@
-"""Admin registration: every model editable, searchable and linked to its public page."""
+"""The editorial admin: roles, review and publishing, history with comparison, imports and previews.
 
-from django.contrib import admin
+Editors write drafts and submit them for review; Publishers (and superusers) publish, schedule and
+unpublish. The rule is enforced on the server: the form offers an Editor no way to publish, and a save
+that tries anyway is refused. Every save records a revision (author, time, comment) with
+django-reversion; records can be compared version by version, reverted and recovered after deletion.
+"""
 
+import datetime
+import difflib
+import re
+from dataclasses import dataclass, field
+
+import reversion
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, JSON, XLSX
+from reversion.admin import VersionAdmin
+from reversion.models import Version
+
+from chairmanship.forms import EditorialForm, comparable
 from chairmanship.models import (
     Chairmanship,
+    Correction,
     Document,
     Initiative,
     KeyFigure,
     Membership,
+    PublicationStatus,
+    SlugRedirect,
     Source,
     State,
     Summit,
     Topic,
 )
+from chairmanship.preview import SHARE_LINK_DEFAULT_DAYS, SHARE_LINK_MAX_DAYS, make_share_token
+from chairmanship.resources import DocumentResource, InitiativeResource, SummitResource
+from chairmanship.services import (
+    PublicationRefused,
+    awaiting_review_counts,
+    can_publish,
+    is_scheduled,
+    mark_in_review,
+    mark_published,
+    mark_unpublished,
+    publication_problems,
+    publish_summit_with_documents,
+)
 
 PUBLICATION_FIELDSET = ("Publication", {"fields": ("status", "published_at")})
+
+
+# --- Filters and inlines ---------------------------------------------------------------------------
+
+
+class PublicationStateFilter(admin.SimpleListFilter):
+    """Status as editors think of it: scheduled records are published but not yet live."""
+
+    title = "publication"
+    parameter_name = "publication"
+
+    def lookups(self, request, model_admin):
+        return (
+            ("draft", "Draft"),
+            ("review", "In review"),
+            ("live", "Published and live"),
+            ("scheduled", "Scheduled"),
+        )
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        match self.value():
+            case "draft":
+                return queryset.filter(status=PublicationStatus.DRAFT)
+            case "review":
+                return queryset.filter(status=PublicationStatus.REVIEW)
+            case "live":
+                return queryset.published(at=now)
+            case "scheduled":
+                return queryset.filter(status=PublicationStatus.PUBLISHED, published_at__gt=now)
+        return queryset
 
 
 class MembershipInline(admin.TabularInline):
@@ -28,6 +100,8 @@ class DocumentInline(admin.TabularInline):
     model = Document
     extra = 0
     fields = ("title", "document_type", "date", "adoption", "status")
+    # Publishing goes through the document's own form or the list actions, which check completeness.
+    readonly_fields = ("status",)
     show_change_link = True
 
 
@@ -39,8 +113,367 @@ class KeyFigureInline(admin.TabularInline):
     show_change_link = True
 
 
+# --- Version comparison ----------------------------------------------------------------------------
+
+
+@dataclass
+class FieldDifference:
+    label: str
+    old: str
+    new: str
+    # Word-level changes of long text: (kind, text) with kind "equal", "delete" or "insert".
+    segments: list[tuple[str, str]] = field(default_factory=list)
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """The words removed and added between two texts, in reading order."""
+    old_words, new_words = re.split(r"(\s+)", old), re.split(r"(\s+)", new)
+    matcher = difflib.SequenceMatcher(a=old_words, b=new_words, autojunk=False)
+    segments = []
+    for operation, old_start, old_end, new_start, new_end in matcher.get_opcodes():
+        if operation == "equal":
+            segments.append(("equal", "".join(old_words[old_start:old_end])))
+            continue
+        if old_end > old_start:
+            segments.append(("delete", "".join(old_words[old_start:old_end])))
+        if new_end > new_start:
+            segments.append(("insert", "".join(new_words[new_start:new_end])))
+    return segments
+
+
+def _display_value(model_field, value) -> str:
+    if value in (None, "", []):
+        return "(empty)"
+    if model_field.many_to_many:
+        related = model_field.related_model._default_manager.in_bulk([int(pk) for pk in value])
+        return ", ".join(str(related.get(int(pk), f"deleted #{pk}")) for pk in value)
+    if model_field.is_relation:
+        related = model_field.related_model._default_manager.filter(pk=value).first()
+        return str(related) if related is not None else f"deleted #{value}"
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, datetime.datetime):
+        return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
+    return str(getattr(value, "name", value))
+
+
+def version_differences(model: type[models.Model], old: dict, new: dict) -> list[FieldDifference]:
+    """What changed between two versions' ``field_dict``s, field by field, in the model's order."""
+    differences = []
+    fields = sorted([*model._meta.concrete_fields, *model._meta.many_to_many], key=lambda item: item.creation_counter)
+    for model_field in fields:
+        if model_field.attname in ("id", "version", "updated_at"):
+            continue
+        before, after = old.get(model_field.attname), new.get(model_field.attname)
+        if comparable(before) == comparable(after):
+            continue
+        difference = FieldDifference(
+            label=str(model_field.verbose_name).capitalize(),
+            old=_display_value(model_field, before),
+            new=_display_value(model_field, after),
+        )
+        if isinstance(model_field, models.TextField | models.CharField) and not model_field.choices:
+            difference.segments = word_diff(before or "", after or "")
+        differences.append(difference)
+    return differences
+
+
+# --- The editorial admin ---------------------------------------------------------------------------
+
+
+class EditorialAdmin(VersionAdmin):
+    """Shared by every publishable model: role-aware form and actions, history, preview links."""
+
+    form = EditorialForm
+    change_form_template = "admin/chairmanship/editorial_change_form.html"
+    object_history_template = "admin/chairmanship/object_history.html"
+    history_latest_first = True
+    actions = ("submit_for_review", "publish", "unpublish")
+    list_per_page = 50
+
+    # Role checks ----------------------------------------------------------------------------------
+
+    def has_publish_permission(self, request) -> bool:
+        return can_publish(request.user, self.model)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not self.has_publish_permission(request):
+            readonly.append("published_at")
+            if obj is not None and obj.status == PublicationStatus.PUBLISHED:
+                readonly.append("status")
+        return readonly
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "status" and not self.has_publish_permission(request):
+            kwargs["choices"] = [choice for choice in PublicationStatus.choices if choice[0] != "published"]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        extended = []
+        for name, options in fieldsets:
+            if name == "Publication":
+                options = {**options, "fields": (*options["fields"], "loaded_version")}
+            extended.append((name, options))
+        if obj.status == PublicationStatus.PUBLISHED:
+            extended.append(("Public correction", {"fields": ("correction_note",)}))
+        return extended
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.may_publish = self.has_publish_permission(request)
+        return form
+
+    def save_model(self, request, obj, form, change):
+        before = getattr(request, "_editorial_state_before_revert", None)
+        if before is not None:
+            # A revert restores content; the publication state stays unless a Publisher changes it, and
+            # the version keeps rising so editors who loaded the newer version are still warned.
+            obj.version = max(obj.version, before["version"])
+            if not self.has_publish_permission(request):
+                obj.status, obj.published_at = before["status"], before["published_at"]
+        elif not self.has_publish_permission(request):
+            self._refuse_publication_change(obj, change)
+        super().save_model(request, obj, form, change)
+        note = form.cleaned_data.get("correction_note")
+        if note:
+            Correction.objects.create(record=obj, note=note, author=request.user)
+            request._public_correction_note = note
+
+    def _refuse_publication_change(self, obj, change: bool) -> None:
+        stored = (
+            type(obj).objects.filter(pk=obj.pk).values("status", "published_at").first()
+            if change
+            else {"status": PublicationStatus.DRAFT, "published_at": None}
+        )
+        publishing = obj.status == PublicationStatus.PUBLISHED and stored["status"] != PublicationStatus.PUBLISHED
+        unpublishing = stored["status"] == PublicationStatus.PUBLISHED and obj.status != PublicationStatus.PUBLISHED
+        if publishing or unpublishing or obj.published_at != stored["published_at"]:
+            raise PermissionDenied("Only a Publisher can publish, schedule or unpublish.")
+
+    def log_change(self, request, obj, message):
+        entry = super().log_change(request, obj, message)
+        # The revision comment (set from the change message) also says what was publicly corrected.
+        note = getattr(request, "_public_correction_note", "")
+        if note and reversion.is_active():
+            reversion.set_comment(f"{entry.get_change_message()} Public correction: {note}")
+        return entry
+
+    # History: revert, recover, compare -------------------------------------------------------------
+
+    def _remember_state_before_revert(self, request, object_id) -> None:
+        request._editorial_state_before_revert = (
+            self.model._default_manager.filter(pk=object_id).values("version", "status", "published_at").first()
+        ) or {"version": 0, "status": PublicationStatus.DRAFT, "published_at": None}
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        self._remember_state_before_revert(request, unquote(object_id))
+        return super().revision_view(request, object_id, version_id, extra_context)
+
+    def recover_view(self, request, version_id, extra_context=None):
+        version = get_object_or_404(Version, pk=version_id)
+        self._remember_state_before_revert(request, version.object_id)
+        if not self.has_publish_permission(request):
+            # A recovered record comes back as a draft unless a Publisher recovers it.
+            request._editorial_state_before_revert.update(status=PublicationStatus.DRAFT, published_at=None)
+        return super().recover_view(request, version_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        opts = self.model._meta
+        versions = self._reversion_order_version_queryset(
+            request,
+            Version.objects.get_for_object_reference(self.model, unquote(object_id)).select_related(
+                "revision", "revision__user"
+            ),
+        )
+        action_list = [
+            {
+                "version": version,
+                "revision": version.revision,
+                "url": reverse(
+                    f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_revision",
+                    args=(version.object_id, version.pk),
+                ),
+            }
+            for version in versions
+        ]
+        context = {
+            "action_list": action_list,
+            "compare_url": reverse(
+                f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_compare", args=(object_id,)
+            ),
+            **(extra_context or {}),
+        }
+        return super().history_view(request, object_id, context)
+
+    def compare_view(self, request, object_id):
+        """Two chosen versions of one record side by side: each changed field, with the words changed."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        record = get_object_or_404(self.model, pk=unquote(object_id))
+        try:
+            chosen = sorted({int(request.GET["from"]), int(request.GET["to"])})
+        except (KeyError, ValueError):
+            return HttpResponseBadRequest("Choose two versions to compare (from and to).")
+        versions = Version.objects.get_for_object(record).filter(pk__in=chosen).select_related("revision__user")
+        by_id = {version.pk: version for version in versions}
+        if len(chosen) != len(("from", "to")) or set(by_id) != set(chosen):
+            messages.error(request, "Choose two different versions of this record to compare.")
+            return redirect(f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_history", object_id)
+        older, newer = by_id[chosen[0]], by_id[chosen[1]]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": record,
+            "object_id": object_id,
+            "title": f"Compare versions of {record}",
+            "older": older,
+            "newer": newer,
+            "differences": version_differences(self.model, older.field_dict, newer.field_dict),
+        }
+        return TemplateResponse(request, "admin/chairmanship/compare_versions.html", context)
+
+    # Preview sharing --------------------------------------------------------------------------------
+
+    def share_view(self, request, object_id):
+        """A signed link to one record's preview, for a reviewer without an account (Publishers only)."""
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        record = get_object_or_404(self.model, pk=unquote(object_id))
+        try:
+            days = int(request.GET.get("days", SHARE_LINK_DEFAULT_DAYS))
+        except ValueError:
+            days = 0
+        error = None
+        if not 1 <= days <= SHARE_LINK_MAX_DAYS:
+            error = f"A link can last from 1 to {SHARE_LINK_MAX_DAYS} days."
+            days = SHARE_LINK_DEFAULT_DAYS
+        token = make_share_token(record, days=days)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": record,
+            "object_id": object_id,
+            "title": f"Share a preview of {record}",
+            "share_url": request.build_absolute_uri(reverse("preview:shared", args=(token,))),
+            "days": days,
+            "max_days": SHARE_LINK_MAX_DAYS,
+            "expires": timezone.now() + datetime.timedelta(days=days),
+            "error": error,
+        }
+        return TemplateResponse(request, "admin/chairmanship/share_preview.html", context)
+
+    def get_urls(self):
+        opts = self.model._meta
+        info = opts.app_label, opts.model_name
+        extra = [
+            path(
+                "<path:object_id>/history/compare/",
+                self.admin_site.admin_view(self.compare_view),
+                name="{}_{}_compare".format(*info),
+            ),
+            path(
+                "<path:object_id>/share/",
+                self.admin_site.admin_view(self.share_view),
+                name="{}_{}_share".format(*info),
+            ),
+        ]
+        return extra + super().get_urls()
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["may_publish"] = self.has_publish_permission(request)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # List display and actions -----------------------------------------------------------------------
+
+    @admin.display(description="publication", ordering="status")
+    def publication(self, record):
+        if is_scheduled(record):
+            return f"Scheduled for {timezone.localtime(record.published_at):%Y-%m-%d %H:%M}"
+        return record.get_status_display()
+
+    def _report(self, request, verb: str, changed: list, refused: list[tuple[object, str]]) -> None:
+        names = self.opts.verbose_name if len(changed) == 1 else self.opts.verbose_name_plural
+        if changed:
+            self.message_user(request, f"{verb.capitalize()} {len(changed)} {names}.", messages.SUCCESS)
+        for record, reason in refused:
+            self.message_user(request, f"Not {verb}: “{record}” — {reason}", messages.WARNING)
+        if not changed and not refused:
+            self.message_user(request, "Nothing to do.", messages.INFO)
+
+    def _save_from_action(self, request, record, message: str) -> None:
+        record.save()
+        self.log_change(request, record, message)
+
+    @admin.action(description="Submit selected for review", permissions=("change",))
+    def submit_for_review(self, request, queryset):
+        changed, refused = [], []
+        for record in queryset:
+            if record.status != PublicationStatus.DRAFT:
+                refused.append((record, f"it is already {record.get_status_display().lower()}."))
+                continue
+            mark_in_review(record)
+            self._save_from_action(request, record, "Submitted for review.")
+            changed.append(record)
+        self._report(request, "submitted for review", changed, refused)
+
+    @admin.action(description="Publish selected (scheduled when the publication time is in the future)")
+    def publish(self, request, queryset):
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        changed, refused = [], []
+        for record in queryset:
+            if record.status == PublicationStatus.PUBLISHED:
+                refused.append((record, "it is already published."))
+                continue
+            problems = publication_problems(record)
+            if problems:
+                refused.append((record, " ".join(problems)))
+                continue
+            mark_published(record)
+            self._save_from_action(request, record, "Published.")
+            changed.append(record)
+        self._report(request, "published", changed, refused)
+
+    publish.allowed_permissions = ("publish",)
+
+    @admin.action(description="Unpublish selected (back to draft)")
+    def unpublish(self, request, queryset):
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        changed, refused = [], []
+        for record in queryset:
+            if record.status != PublicationStatus.PUBLISHED:
+                refused.append((record, "it is not published."))
+                continue
+            mark_unpublished(record)
+            self._save_from_action(request, record, "Unpublished.")
+            changed.append(record)
+        self._report(request, "unpublished", changed, refused)
+
+    unpublish.allowed_permissions = ("publish",)
+
+
+class EditorialImportExportAdmin(ImportExportMixin, EditorialAdmin):
+    """Adds CSV, XLSX and JSON import (with a dry-run preview) and export."""
+
+    formats = (CSV, XLSX, JSON)
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+
+# --- Registrations ---------------------------------------------------------------------------------
+
+
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(VersionAdmin):
     list_display = ("title", "publisher", "published_on", "url")
     search_fields = ("title", "publisher", "author", "url", "note")
     list_filter = ("publisher",)
@@ -48,17 +481,17 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(VersionAdmin):
     list_display = ("name", "slug")
     search_fields = ("name", "description")
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(State)
-class StateAdmin(admin.ModelAdmin):
-    list_display = ("short_name", "official_name", "iso_alpha2", "iso_alpha3", "capital", "status")
-    list_filter = ("status", "memberships__status")
-    search_fields = ("short_name", "official_name", "iso_alpha2", "iso_alpha3", "capital")
+class StateAdmin(EditorialAdmin):
+    list_display = ("short_name", "official_name", "iso_alpha2", "iso_alpha3", "capital", "publication")
+    list_filter = (PublicationStateFilter, "memberships__status")
+    search_fields = ("short_name", "official_name", "iso_alpha2", "iso_alpha3", "capital", "summary")
     prepopulated_fields = {"slug": ("short_name",)}
     autocomplete_fields = ("sources",)
     inlines = (MembershipInline,)
@@ -70,7 +503,7 @@ class StateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(VersionAdmin):
     list_display = ("state", "status", "start_date", "end_date", "summit")
     list_filter = ("status",)
     search_fields = ("state__short_name", "note")
@@ -80,13 +513,14 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Chairmanship)
-class ChairmanshipAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "state", "start_date", "end_date", "status")
-    list_filter = ("status",)
+class ChairmanshipAdmin(EditorialAdmin):
+    list_display = ("__str__", "state", "start_date", "end_date", "publication")
+    list_filter = (PublicationStateFilter,)
     search_fields = ("state__short_name", "motto", "priorities", "summary")
     prepopulated_fields = {"slug": ("state", "start_date")}
     autocomplete_fields = ("state", "sources")
     list_select_related = ("state",)
+    date_hierarchy = "start_date"
     inlines = (KeyFigureInline,)
     fieldsets = (
         (None, {"fields": ("state", "slug", "start_date", "end_date", "motto")}),
@@ -96,27 +530,51 @@ class ChairmanshipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Summit)
-class SummitAdmin(admin.ModelAdmin):
-    list_display = ("number", "host_city", "host_state", "start_date", "format", "status")
+class SummitAdmin(EditorialImportExportAdmin):
+    resource_classes = (SummitResource,)
+    list_display = ("number", "host_city", "host_state", "start_date", "format", "publication")
     list_display_links = ("number", "host_city")
-    list_filter = ("status", "format", "host_state")
+    list_filter = (PublicationStateFilter, "format", "host_state")
     search_fields = ("host_city", "theme", "summary", "host_state__short_name")
     prepopulated_fields = {"slug": ("host_city", "start_date")}
     autocomplete_fields = ("host_state", "chairmanship", "sources")
     list_select_related = ("host_state",)
     date_hierarchy = "start_date"
     inlines = (DocumentInline, KeyFigureInline)
+    actions = (*EditorialAdmin.actions, "publish_with_documents")
     fieldsets = (
         (None, {"fields": ("number", "host_city", "host_state", "slug", "start_date", "end_date", "format")}),
         ("Content", {"fields": ("theme", "chairmanship", "summary", "documents_signed_reported", "sources")}),
         PUBLICATION_FIELDSET,
     )
 
+    @admin.action(description="Publish selected with their documents (all or nothing per summit)")
+    def publish_with_documents(self, request, queryset):
+        if not self.has_publish_permission(request) or not can_publish(request.user, Document):
+            raise PermissionDenied
+        for summit in queryset:
+            try:
+                documents = publish_summit_with_documents(summit)
+            except PublicationRefused as refusal:
+                reasons = "; ".join(
+                    f"“{record}”: {' '.join(problems)}" for record, problems in refusal.problems.items()
+                )
+                self.message_user(request, f"Nothing published for “{summit}” — {reasons}", messages.ERROR)
+                continue
+            summit.refresh_from_db()
+            self.log_change(request, summit, f"Published with {len(documents)} documents.")
+            for document in documents:
+                self.log_change(request, document, f"Published with its summit {summit}.")
+            self.message_user(request, f"Published “{summit}” with {len(documents)} documents.", messages.SUCCESS)
+
+    publish_with_documents.allowed_permissions = ("publish",)
+
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
-    list_display = ("title", "document_type", "date", "summit", "adoption", "status")
-    list_filter = ("status", "document_type", "adoption", "topics", "summit")
+class DocumentAdmin(EditorialImportExportAdmin):
+    resource_classes = (DocumentResource,)
+    list_display = ("title", "document_type", "date", "summit", "adoption", "publication")
+    list_filter = (PublicationStateFilter, "document_type", "adoption", "topics", "summit")
     search_fields = ("title", "summary", "full_text")
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("summit", "chairmanship", "topics", "signatories", "sources")
@@ -132,13 +590,15 @@ class DocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(admin.ModelAdmin):
-    list_display = ("title", "category", "implementation_status", "chairmanship", "status")
-    list_filter = ("status", "category", "implementation_status", "topics")
+class InitiativeAdmin(EditorialImportExportAdmin):
+    resource_classes = (InitiativeResource,)
+    list_display = ("title", "category", "implementation_status", "chairmanship", "publication")
+    list_filter = (PublicationStateFilter, "category", "implementation_status", "topics")
     search_fields = ("title", "summary")
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("proposers", "chairmanship", "summit", "topics", "documents", "sources")
     list_select_related = ("chairmanship__state",)
+    date_hierarchy = "updated_at"
     fieldsets = (
         (None, {"fields": ("title", "slug", "category", "implementation_status", "topics")}),
         ("Context", {"fields": ("proposers", "chairmanship", "summit", "documents")}),
@@ -148,7 +608,7 @@ class InitiativeAdmin(admin.ModelAdmin):
 
 
 @admin.register(KeyFigure)
-class KeyFigureAdmin(admin.ModelAdmin):
+class KeyFigureAdmin(VersionAdmin):
     list_display = ("label", "display_value", "as_of", "chairmanship", "summit", "source")
     list_filter = ("unit", "qualifier")
     search_fields = ("label", "note", "unit")
@@ -159,3 +619,51 @@ class KeyFigureAdmin(admin.ModelAdmin):
     @admin.display(description="value")
     def display_value(self, figure):
         return figure.display_value
+
+
+@admin.register(Correction)
+class CorrectionAdmin(admin.ModelAdmin):
+    list_display = ("date", "note", "content_type", "object_id", "author")
+    list_filter = ("content_type",)
+    search_fields = ("note",)
+    date_hierarchy = "date"
+    fields = ("date", "note")
+
+    def has_add_permission(self, request):
+        # A correction is made by saving the corrected record with a note, so it is tied to that save.
+        return False
+
+
+@admin.register(SlugRedirect)
+class SlugRedirectAdmin(admin.ModelAdmin):
+    list_display = ("old_slug", "content_type", "object_id", "created_at")
+    list_filter = ("content_type",)
+    search_fields = ("old_slug",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# The admin index shows how much waits for a Publisher. The default site is kept (settings name
+# django.contrib.admin), so the index view is wrapped here rather than by a custom AdminSite.
+_default_index = admin.site.index
+
+
+def _index_with_review_counts(request, extra_context=None):
+    waiting = [
+        {
+            "name": model._meta.verbose_name_plural,
+            "count": count,
+            "url": reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+            + f"?{PublicationStateFilter.parameter_name}=review",
+        }
+        for model, count in awaiting_review_counts()
+        if request.user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}")
+    ]
+    return _default_index(request, {"awaiting_review": waiting, **(extra_context or {})})
+
+
+admin.site.index = _index_with_review_counts

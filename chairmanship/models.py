@@ -5,12 +5,19 @@ in ``published_condition``; every view, feed, sitemap and API endpoint goes thro
 """
 
 import datetime
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import reversion
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import FileExtensionValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 
@@ -90,6 +97,90 @@ def published_condition(prefix: str = "", *, at: datetime.datetime | None = None
 iso_alpha2_validator = RegexValidator(r"^[A-Z]{2}$", "Use two capital letters, e.g. KZ.")
 iso_alpha3_validator = RegexValidator(r"^[A-Z]{3}$", "Use three capital letters, e.g. KAZ.")
 
+PDF_MAX_BYTES = 20 * 1024 * 1024
+
+
+def validate_pdf(upload) -> None:
+    """A real PDF of at most 20 MB: the content must start with the PDF signature, whatever the name says."""
+    if upload.size > PDF_MAX_BYTES:
+        raise ValidationError(
+            f"The PDF is {upload.size / 1024 / 1024:.1f} MB; the limit is {PDF_MAX_BYTES // 1024 // 1024} MB.",
+            code="pdf_too_large",
+        )
+    upload.seek(0)
+    signature = upload.read(5)
+    upload.seek(0)
+    if signature != b"%PDF-":
+        raise ValidationError("This file is not a PDF (its content does not start with %PDF-).", code="not_a_pdf")
+
+
+def document_pdf_path(document, filename: str) -> str:
+    # The uploaded name is never used on disk: it may carry paths, odd characters or someone's private notes.
+    return f"documents/{uuid.uuid4().hex}.pdf"
+
+
+@dataclass(frozen=True)
+class FacetOption:
+    """One option of an archive filter: the value it submits, what a reader sees, how many records have it."""
+
+    value: str
+    label: str
+    count: int
+    sort_key: tuple = ()
+
+
+@dataclass(frozen=True)
+class Facet:
+    """Where a filter's options come from: a choice field, or the slug of a related record."""
+
+    value: str
+    label: str = ""
+    relation: str = ""  # the related publishable record, whose drafts must not be offered
+    choices: type[models.TextChoices] | None = None
+    number: str = ""
+    start: str = ""
+    end: str = ""
+    describe: Callable[[dict], str] | None = None
+
+    def label_for(self, row: dict) -> str:
+        if self.choices is not None:
+            return self.choices(row["value"]).label
+        if self.describe is not None:
+            return self.describe(row)
+        return row["label"]
+
+    def sort_key(self, row: dict) -> tuple:
+        if self.choices is not None:
+            return (self.choices.values.index(row["value"]),)
+        if self.number:
+            return (-row["number"],)
+        if self.start:
+            return (-row["start"].toordinal(),)
+        return (row["label"].casefold(),)
+
+
+SUMMIT_FACET = Facet(
+    value="summit__slug",
+    label="summit__host_city",
+    relation="summit",
+    number="summit__number",
+    start="summit__start_date",
+    describe=lambda row: f"{row['number']}. {row['label']} {row['start'].year}",
+)
+CHAIRMANSHIP_FACET = Facet(
+    value="chairmanship__slug",
+    label="chairmanship__state__short_name",
+    relation="chairmanship",
+    start="chairmanship__start_date",
+    end="chairmanship__end_date",
+    describe=lambda row: f"{row['label']} {row['start'].year}–{row['end'].year if row['end'] else '…'}",
+)
+
+
+def visible_to_public(model, public: bool):
+    """The records of ``model`` a reader may see: the published ones, or every one for an editor."""
+    return model.objects.published() if public else model.objects.all()
+
 
 # --- QuerySets -----------------------------------------------------------------------------------
 
@@ -106,8 +197,85 @@ class PublishableQuerySet(SlugNaturalKeyQuerySet):
     def awaiting_review(self):
         return self.filter(status=PublicationStatus.REVIEW)
 
+    def with_public(self, *relations: str):
+        """Joins each nullable forward relation as ``public_<name>``, set only when that record is public.
+
+        (Django leaves the attribute unset when the filtered join finds nothing.) One query however many rows: a published summit of a draft chairmanship shows no chairmanship,
+        instead of a link that would reveal the draft or lead to a 404. ``"chairmanship__state"``
+        joins the chairmanship's state through the public chairmanship.
+        """
+        queryset = self
+        for relation in relations:
+            name, _, nested = relation.partition("__")
+            if f"public_{name}" not in queryset.query.annotations:
+                queryset = queryset.annotate(
+                    **{f"public_{name}": models.FilteredRelation(name, condition=published_condition(f"{name}__"))}
+                )
+            queryset = queryset.select_related(f"public_{name}__{nested}" if nested else f"public_{name}")
+        return queryset
+
+    def with_public_flag(self, relation: str):
+        """Joins a required relation and annotates ``<relation>_is_public``, for deciding whether to link it.
+
+        ``with_public()`` cannot serve a non-nullable foreign key: Django joins those with an INNER
+        JOIN, so the filtered join would drop the row itself rather than leave the relation empty.
+        """
+        return self.select_related(relation).annotate(
+            **{
+                f"{relation}_is_public": models.ExpressionWrapper(
+                    published_condition(f"{relation}__"), output_field=models.BooleanField()
+                )
+            }
+        )
+
+    def _facet_counts(self, facets: dict[str, "Facet"]) -> dict[str, list["FacetOption"]]:
+        """How many records carry each option of each facet, in one round trip (a UNION of GROUP BYs).
+
+        Options whose related record is not public are left out, so a count never reveals a draft.
+        """
+        parts = []
+        for name, facet in facets.items():
+            # One filter() call, so the join it makes is the join the values below group by.
+            condition = Q(**{f"{facet.value}__isnull": False})
+            if facet.relation:
+                condition &= published_condition(f"{facet.relation}__")
+            part = (
+                self.order_by()
+                .filter(condition)
+                .values(
+                    facet=models.Value(name, output_field=models.CharField()),
+                    value=models.F(facet.value),
+                    label=models.F(facet.label or facet.value),
+                    number=models.F(facet.number) if facet.number else Cast(None, models.IntegerField()),
+                    start=models.F(facet.start) if facet.start else Cast(None, models.DateField()),
+                    end=models.F(facet.end) if facet.end else Cast(None, models.DateField()),
+                )
+                .annotate(count=models.Count("pk", distinct=True))
+            )
+            parts.append(part)
+        options: dict[str, list[FacetOption]] = {name: [] for name in facets}
+        for row in parts[0].union(*parts[1:], all=True).order_by():
+            facet = facets[row["facet"]]
+            options[row["facet"]].append(
+                FacetOption(
+                    value=row["value"],
+                    label=facet.label_for(row),
+                    count=row["count"],
+                    sort_key=facet.sort_key(row),
+                )
+            )
+        for values in options.values():
+            values.sort(key=lambda option: option.sort_key)
+        return options
+
 
 class StateQuerySet(PublishableQuerySet):
+    def for_api(self, *, public: bool = True):
+        """States with their membership periods and sources (API)."""
+        return self.prefetch_related(
+            models.Prefetch("memberships", queryset=Membership.objects.order_by("start_date")), "sources"
+        )
+
     def members_on(self, day: datetime.date):
         """States that were full members on ``day``."""
         return self.with_status_on(day, MembershipStatus.MEMBER)
@@ -116,8 +284,42 @@ class StateQuerySet(PublishableQuerySet):
         periods = Membership.objects.active_on(day).filter(status=status)
         return self.filter(pk__in=periods.values("state_id"))
 
+    def for_list(self):
+        """States with their membership periods (oldest first), for grouping by today's status."""
+        return self.prefetch_related(
+            models.Prefetch("memberships", queryset=Membership.objects.order_by("start_date"), to_attr="periods")
+        )
+
+    def for_detail(self):
+        """A state with everything its page lists, each related list restricted to public records."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "memberships",
+                queryset=Membership.objects.with_public_summit().order_by("start_date"),
+                to_attr="periods",
+            ),
+            models.Prefetch("chairmanships", queryset=Chairmanship.objects.published().order_by("start_date")),
+            models.Prefetch("summits_hosted", queryset=Summit.objects.published().order_by("start_date")),
+            models.Prefetch(
+                "documents_signed",
+                queryset=Document.objects.published().order_by("-date", "title"),
+                to_attr="public_documents",
+            ),
+            models.Prefetch(
+                "initiatives_proposed",
+                queryset=Initiative.objects.published().order_by("title"),
+                to_attr="public_initiatives",
+            ),
+            "sources",
+            "corrections",
+        )
+
 
 class MembershipQuerySet(models.QuerySet):
+    def for_api(self, *, public: bool = True):
+        """Periods with their state, admitting summit and sources (API)."""
+        return self.select_related("state", "summit").prefetch_related("sources")
+
     def get_by_natural_key(self, state_slug, status, start_date):
         return self.get(state__slug=state_slug, status=status, start_date=start_date)
 
@@ -133,29 +335,197 @@ class MembershipQuerySet(models.QuerySet):
         """The status ``state`` held on ``day`` (a ``MembershipStatus`` value), or None."""
         return self.active_on(day).filter(state=state).values_list("status", flat=True).first()
 
+    def with_public_summit(self):
+        """Joins the admitting summit as ``public_summit`` (None while that summit is not public)."""
+        return self.annotate(
+            public_summit=models.FilteredRelation("summit", condition=published_condition("summit__"))
+        ).select_related("public_summit")
+
+    def admissions_for_page(self):
+        """Public periods with their state, for listing who was admitted at a summit."""
+        return self.published().select_related("state").order_by("status", "state__short_name")
+
 
 class ChairmanshipQuerySet(PublishableQuerySet):
+    def for_api(self, *, public: bool = True):
+        """Chairmanships with their state, closing summit and sources (API)."""
+        return self.select_related("state", "culminating_summit").prefetch_related("sources")
+
     def current(self, *, today: datetime.date | None = None):
         """The chairmanship whose term covers ``today``, else the latest one."""
         day = today or timezone.localdate()
         covering = self.filter(Q(end_date__isnull=True) | Q(end_date__gte=day), start_date__lte=day)
         return covering.order_by("-start_date").first() or self.order_by("-start_date").first()
 
+    def with_closing_summit(self):
+        """Joins the summit that closed the term as ``public_summit`` (None while it is not public)."""
+        return self.annotate(
+            public_summit=models.FilteredRelation(
+                "culminating_summit", condition=published_condition("culminating_summit__")
+            )
+        ).select_related("public_summit")
+
+    def for_list(self):
+        # The state names the chairmanship (``__str__``); ``state_is_public`` says whether to link it.
+        return self.with_public_flag("state").with_closing_summit()
+
+    def for_home(self):
+        """The chairmanship with its key figures and their sources, for the home page."""
+        return self.select_related("state").prefetch_related(
+            models.Prefetch("figures", queryset=KeyFigure.objects.select_related("source"))
+        )
+
+    def for_detail(self):
+        return self.for_list().prefetch_related(
+            models.Prefetch("figures", queryset=KeyFigure.objects.select_related("source")),
+            models.Prefetch("documents", queryset=Document.objects.published().order_by("-date", "title")),
+            models.Prefetch("initiatives", queryset=Initiative.objects.published().order_by("title")),
+            "sources",
+            "corrections",
+        )
+
 
 class SummitQuerySet(PublishableQuerySet):
+    def for_api(self, *, public: bool = True):
+        """Summits with their host state, chairmanship (and its state) and sources (API)."""
+        return self.select_related("host_state", "chairmanship__state").prefetch_related("sources")
+
     def get_by_natural_key(self, number):
         return self.get(number=number)
 
+    def for_list(self):
+        return self.with_public_flag("host_state").with_public("chairmanship__state")
+
+    def with_neighbours(self):
+        """Annotates the slugs and numbers of the previous and next public summits (same query)."""
+        public = Summit.objects.published()
+        earlier = public.filter(number__lt=models.OuterRef("number")).order_by("-number")
+        later = public.filter(number__gt=models.OuterRef("number")).order_by("number")
+        return self.annotate(
+            previous_slug=models.Subquery(earlier.values("slug")[:1]),
+            previous_city=models.Subquery(earlier.values("host_city")[:1]),
+            previous_number=models.Subquery(earlier.values("number")[:1]),
+            next_slug=models.Subquery(later.values("slug")[:1]),
+            next_city=models.Subquery(later.values("host_city")[:1]),
+            next_number=models.Subquery(later.values("number")[:1]),
+        )
+
+    def for_detail(self):
+        return (
+            self.for_list()
+            .with_neighbours()
+            .prefetch_related(
+                models.Prefetch(
+                    "documents",
+                    queryset=Document.objects.published().order_by("document_type", "title"),
+                ),
+                models.Prefetch("initiatives", queryset=Initiative.objects.published().order_by("title")),
+                models.Prefetch("admissions", queryset=Membership.objects.admissions_for_page()),
+                models.Prefetch("figures", queryset=KeyFigure.objects.select_related("source")),
+                "sources",
+                "corrections",
+            )
+        )
+
 
 class DocumentQuerySet(PublishableQuerySet):
-    pass
+    def for_api(self, *, public: bool = True):
+        """Documents with every related summary the API shows; signatories restricted for the public."""
+        return self.select_related("summit", "chairmanship__state").prefetch_related(
+            "topics",
+            models.Prefetch("signatories", queryset=visible_to_public(State, public)),
+            "sources",
+        )
+
+    def for_archive(self):
+        """Documents as the archive lists them: the summit and chairmanship joined, only when public."""
+        return self.with_public("summit", "chairmanship__state")
+
+    def for_detail(self):
+        return self.for_archive().prefetch_related(
+            "topics",
+            models.Prefetch("signatories", queryset=State.objects.published().order_by("short_name")),
+            models.Prefetch("initiatives", queryset=Initiative.objects.published().order_by("title")),
+            "sources",
+            "corrections",
+        )
+
+    def latest(self, count: int):
+        return self.for_archive().order_by(models.F("date").desc(nulls_last=True), "-published_at")[:count]
+
+    def facet_counts(self):
+        """Options and counts for the archive's filters (call it on the public subset)."""
+        return self._facet_counts(
+            {
+                "type": Facet(value="document_type", choices=DocumentType),
+                "adoption": Facet(value="adoption", choices=Adoption),
+                "topic": Facet(value="topics__slug", label="topics__name"),
+                "summit": SUMMIT_FACET,
+                "chairmanship": CHAIRMANSHIP_FACET,
+                "signatory": Facet(value="signatories__slug", label="signatories__short_name", relation="signatories"),
+            }
+        )
 
 
 class InitiativeQuerySet(PublishableQuerySet):
-    pass
+    def for_api(self, *, public: bool = True):
+        """Initiatives with every related summary the API shows; proposers and documents restricted for the public."""
+        return self.select_related("summit", "chairmanship__state").prefetch_related(
+            models.Prefetch("proposers", queryset=visible_to_public(State, public)),
+            "topics",
+            models.Prefetch("documents", queryset=visible_to_public(Document, public)),
+            "sources",
+        )
+
+    def for_archive(self):
+        return self.with_public("summit", "chairmanship__state")
+
+    def for_detail(self):
+        return self.for_archive().prefetch_related(
+            models.Prefetch("proposers", queryset=State.objects.published().order_by("short_name")),
+            "topics",
+            models.Prefetch("documents", queryset=Document.objects.published().order_by("-date", "title")),
+            "sources",
+            "corrections",
+        )
+
+    def latest(self, count: int):
+        return self.for_archive().order_by("-published_at", "title")[:count]
+
+    def facet_counts(self):
+        """Options and counts for the initiative filters (call it on the public subset)."""
+        return self._facet_counts(
+            {
+                "category": Facet(value="category", choices=InitiativeCategory),
+                "status": Facet(value="implementation_status", choices=InitiativeStatus),
+                "proposer": Facet(value="proposers__slug", label="proposers__short_name", relation="proposers"),
+                "chairmanship": CHAIRMANSHIP_FACET,
+                "summit": SUMMIT_FACET,
+                "topic": Facet(value="topics__slug", label="topics__name"),
+            }
+        )
+
+
+class CorrectionQuerySet(models.QuerySet):
+    def for_record(self, record):
+        """The public correction log of ``record``, newest first."""
+        return self.filter(content_type=ContentType.objects.get_for_model(record), object_id=record.pk)
+
+
+class SlugRedirectQuerySet(models.QuerySet):
+    def record_move(self, record, old_slug: str) -> None:
+        """Keeps ``old_slug`` pointing at ``record`` after its slug changed."""
+        content_type = ContentType.objects.get_for_model(record)
+        # A record taking back an earlier slug must not redirect away from its own address.
+        self.filter(content_type=content_type, old_slug=record.slug).delete()
+        self.update_or_create(content_type=content_type, old_slug=old_slug, defaults={"object_id": record.pk})
 
 
 class KeyFigureQuerySet(SlugNaturalKeyQuerySet):
+    def for_api(self, *, public: bool = True):
+        """Figures with what they describe, their source and topics (API)."""
+        return self.select_related("chairmanship__state", "summit", "source").prefetch_related("topics")
+
     def published(self, *, at: datetime.datetime | None = None):
         # A figure is public when the chairmanship or summit it describes is.
         return self.filter(published_condition("chairmanship__", at=at) | published_condition("summit__", at=at))
@@ -228,6 +598,7 @@ class Publishable(models.Model):
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Raised on every save; used to refuse conflicting edits."
     )
+    corrections = GenericRelation("chairmanship.Correction")
 
     class Meta:
         abstract = True
@@ -244,6 +615,27 @@ class Publishable(models.Model):
         if self.pk is not None:
             self.version += 1
         super().save(*args, **kwargs)
+        self._keep_old_address_working()
+
+    @classmethod
+    def from_db(cls, db, field_names, values, *, fetch_mode=None):
+        record = super().from_db(db, field_names, values, fetch_mode=fetch_mode)
+        # Remembered so that a save can tell when a published record's public address changed.
+        loaded = dict(zip(field_names, values, strict=True))
+        record._stored_slug = loaded.get("slug")
+        record._stored_status = loaded.get("status")
+        return record
+
+    def _keep_old_address_working(self) -> None:
+        old_slug = getattr(self, "_stored_slug", None)
+        if old_slug and old_slug != self.slug and getattr(self, "_stored_status", None) == PublicationStatus.PUBLISHED:
+            SlugRedirect.objects.record_move(self, old_slug)
+        self._stored_slug, self._stored_status = self.slug, self.status
+
+    @property
+    def public_corrections(self):
+        """The visible correction log, newest first (one query, or none when prefetched)."""
+        return self.corrections.all()
 
     @classmethod
     def publish_permission(cls) -> str:
@@ -456,7 +848,13 @@ class Document(Publishable):
     entered_into_force = models.DateField(null=True, blank=True, help_text="Only where known.")
     summary = models.TextField(blank=True)
     full_text = models.TextField(blank=True)
-    pdf = models.FileField(upload_to="documents/", blank=True)
+    pdf = models.FileField(
+        "PDF",
+        upload_to=document_pdf_path,
+        blank=True,
+        validators=[FileExtensionValidator(["pdf"]), validate_pdf],
+        help_text="The official text as a PDF, at most 20 MB.",
+    )
     sources = models.ManyToManyField(Source, blank=True, related_name="documents")
 
     objects = DocumentQuerySet.as_manager()
@@ -559,6 +957,49 @@ class KeyFigure(models.Model):
         if unit == "%":
             return f"{qualifier}{number}%"
         return f"{qualifier}{number} {unit}".strip()
+
+
+class Correction(models.Model):
+    """A public correction of a published record, shown on its page as "Corrected on <date>: <note>"."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    date = models.DateField(default=timezone.localdate)
+    note = models.TextField(help_text="Shown to readers: what was wrong and what is right now.")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = CorrectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-date", "-created_at")
+        indexes = [models.Index(fields=("content_type", "object_id"))]
+
+    def __str__(self):
+        return f"Corrected on {self.date}: {self.note}"
+
+
+class SlugRedirect(models.Model):
+    """An old slug of a published record; its old public address answers with a permanent redirect."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    old_slug = models.SlugField(max_length=120)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = SlugRedirectQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("content_type", "old_slug"), name="slugredirect_unique_old_slug"),
+        ]
+
+    def __str__(self):
+        return f"{self.old_slug} → {self.content_type.model} {self.object_id}"
 
 
 # Every editable model keeps its history (admin, import and API saves all record revisions).

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -47,20 +48,42 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "reversion",
+    "import_export",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
+    "corsheaders",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
     "chairmanship",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every answer, cached ones included (SECURE_CSP below).
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "chairmanship.security.PagePolicyExceptionsMiddleware",
+    # Before anything that can answer on its own, so that API answers carry the CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
+    # Serves static files with far-future cache headers (hashed names) straight from the app server.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous reads come from the shared cache before any database work.
+    "chairmanship.cache.AnonymousPageCacheMiddleware",
+    # A lost database connection becomes a 503 maintenance page, not a 500.
+    "chairmanship.health.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Old URLs of published records whose slug changed answer with a permanent redirect.
+    "chairmanship.redirects.SlugRedirectMiddleware",
+    # Last, as django-axes requires: answers a locked-out login with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "sco_site.urls"
@@ -93,9 +116,64 @@ DATABASES = {
 # Redis when REDIS_URL is set (shared between app servers), else a per-process cache.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Lets several deployments (or test runs) share one Redis without seeing each other's keys.
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "sco"),
+            # Fail fast when Redis is gone: the site then serves uncached instead of hanging.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Whole-response caching of anonymous reads (chairmanship.cache); PAGE_CACHE=0 turns it off, e.g. to measure.
+PAGE_CACHE = env_bool("PAGE_CACHE", True)
+# Extra endpoints the benchmark compares against (a bare view, a hand-written JSON list); never in production.
+BENCHMARK_ENDPOINTS = env_bool("BENCHMARK_ENDPOINTS", False)
+
+# Behind HTTPS (HTTPS=1): redirect plain HTTP, secure cookies, HSTS. Off for local `make serve` over HTTP.
+HTTPS = env_bool("HTTPS", False)
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Scripts only from this site, never inline; the API documentation pages get a per-page exception
+# (chairmanship.security). Inline styles stay allowed: the admin and its add-ons use style attributes.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
+# Brute-force protection of the login (django-axes): 5 failed attempts for one username from one address
+# lock that pair out for an hour. Unlock early with `manage.py axes_reset_username <name>` (README).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The lockout page (templates/axes_lockout.html, answered 429 with Retry-After).
+AXES_LOCKOUT_CALLABLE = "chairmanship.security.lockout_response"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -114,19 +192,100 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
+# In production static files get content-hashed, compressed names (``collectstatic`` builds the
+# manifest), so browsers can cache them forever. Development serves the source files as they are.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+# Development prints email to the console; production sends it over SMTP (SMTP_HOST, SMTP_PORT, SMTP_USER,
+# SMTP_PASSWORD, SMTP_USE_TLS), which `check --deploy` requires.
+if DEBUG:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ.get("SMTP_HOST", "localhost"),
+                "port": int(os.environ.get("SMTP_PORT", "25")),
+                "username": os.environ.get("SMTP_USER", ""),
+                "password": os.environ.get("SMTP_PASSWORD", ""),
+                "use_tls": env_bool("SMTP_USE_TLS", False),
+                "timeout": 10,
+            },
+        }
+    }
 
 REST_FRAMEWORK = {
+    # Token first: an anonymous write is answered 401 with a WWW-Authenticate challenge.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PERMISSION_CLASSES": ["chairmanship.api.permissions.EditorModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "chairmanship.api.pagination.ArchivePagination",
     "PAGE_SIZE": 20,
+    # ``?format=`` is the summits' filter (in person, virtual, hybrid); clients choose JSON with Accept.
+    "URL_FORMAT_OVERRIDE": None,
+    "DEFAULT_RENDERER_CLASSES": [
+        "chairmanship.api.renderers.ProblemAwareJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "chairmanship.api.throttling.AnonymousRateThrottle",
+        "chairmanship.api.throttling.AuthenticatedRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_THROTTLE_ANON", "120/minute"),
+        "user": os.environ.get("API_THROTTLE_USER", "600/minute"),
+    },
+    "EXCEPTION_HANDLER": "chairmanship.api.exceptions.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "chairmanship.api.schema.ArchiveAutoSchema",
 }
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SCO Chairmanship Archive API",
+    "DESCRIPTION": (
+        "Read the archive's published states, memberships, chairmanships, summits, documents, initiatives, "
+        "topics, key figures and sources as JSON. Lists are paginated and filtered with the same filters as "
+        "the public pages; every answer carries ETag and Last-Modified validators. Errors are RFC 9457 "
+        "problem details. Editors write with a token (`Authorization: Token <key>`)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The documentation pages load Swagger UI and Redoc from this site, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "PublicationStatusEnum": "chairmanship.models.PublicationStatus",
+        "MembershipStatusEnum": "chairmanship.models.MembershipStatus",
+        "InitiativeStatusEnum": "chairmanship.models.InitiativeStatus",
+        "InitiativeCategoryEnum": "chairmanship.models.InitiativeCategory",
+        "DocumentTypeEnum": "chairmanship.models.DocumentType",
+        "AdoptionEnum": "chairmanship.models.Adoption",
+        "SummitFormatEnum": "chairmanship.models.SummitFormat",
+        "FigureQualifierEnum": "chairmanship.models.FigureQualifier",
+    },
+}
+
+# Other sites may read the API from the browser; nothing else is shared, and no credentials are.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ("ETag", "Last-Modified", "Retry-After")
 
 LOGGING = {
     "version": 1,

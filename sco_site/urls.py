@@ -1,7 +1,16 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from chairmanship.health import healthz
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("api/", include("chairmanship.api.urls")),
+    path("preview/", include("chairmanship.preview_urls")),
     path("", include("chairmanship.urls")),
 ]
+
+if settings.BENCHMARK_ENDPOINTS:
+    urlpatterns.insert(0, path("", include("bench.endpoints")))

@@ -1,0 +1,60 @@
+"""Old public addresses of published records keep working after a slug change.
+
+A published record's slug can be corrected; links to the old address are out in the world (citations,
+search engines, bookmarks). When a public detail page is not found, the old slug is looked up in
+``SlugRedirect`` and the reader is sent permanently to the record's current address.
+"""
+
+from http import HTTPStatus
+
+from django.contrib.contenttypes.models import ContentType
+from django.http import HttpResponsePermanentRedirect
+from django.urls import Resolver404, resolve
+
+from chairmanship.models import Chairmanship, Document, Initiative, SlugRedirect, State, Summit
+
+DETAIL_VIEWS = {
+    "chairmanship:state_detail": State,
+    "chairmanship:chairmanship_detail": Chairmanship,
+    "chairmanship:summit_detail": Summit,
+    "chairmanship:document_detail": Document,
+    "chairmanship:initiative_detail": Initiative,
+}
+
+
+def moved_record_url(path: str) -> str | None:
+    """The current address of the published record that ``path`` (an old detail URL) pointed at, if any."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    model = DETAIL_VIEWS.get(match.view_name)
+    slug = match.kwargs.get("slug")
+    if model is None or not slug:
+        return None
+    record_id = (
+        SlugRedirect.objects.filter(content_type=ContentType.objects.get_for_model(model), old_slug=slug)
+        .values_list("object_id", flat=True)
+        .first()
+    )
+    if record_id is None:
+        return None
+    record = model.objects.published().filter(pk=record_id).first()
+    return record.get_absolute_url() if record is not None else None
+
+
+class SlugRedirectMiddleware:
+    """Turns a 404 on an old public address into a 301 to the record's current one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != HTTPStatus.NOT_FOUND or request.method not in ("GET", "HEAD"):
+            return response
+        target = moved_record_url(request.path_info)
+        if target is None:
+            return response
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponsePermanentRedirect(f"{target}?{query}" if query else target)

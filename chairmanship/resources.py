@@ -1,0 +1,197 @@
+"""Import and export of documents, initiatives and summits (CSV, XLSX, JSON) with django-import-export.
+
+Relations are written as slugs (natural keys), several separated by commas, so a file reads like the
+archive and survives a database rebuild. An import is all or nothing: when any row is invalid,
+nothing is saved and every bad row is listed with its error. It records one revision, and it follows
+the roles: an Editor's rows arrive as drafts, and only a Publisher's rows may publish (after the same
+completeness checks as the admin).
+"""
+
+import reversion
+from django.core.exceptions import ValidationError
+from import_export import fields, resources, widgets
+
+from chairmanship.models import Chairmanship, Document, Initiative, PublicationStatus, Source, State, Summit, Topic
+from chairmanship.services import can_publish, mark_published, publication_problems
+
+PUBLICATION_FIELDS = ("status", "published_at")
+
+
+class SlugWidget(widgets.ForeignKeyWidget):
+    """A related record named by its slug; an unknown slug is a row error that says which."""
+
+    def __init__(self, model, **kwargs):
+        super().__init__(model, field="slug", **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except self.model.DoesNotExist as error:
+            raise ValueError(f"No {self.model._meta.verbose_name} with the slug “{value}”.") from error
+
+
+class SlugsWidget(widgets.ManyToManyWidget):
+    """Several related records named by their slugs, separated by commas."""
+
+    def __init__(self, model, **kwargs):
+        super().__init__(model, field="slug", separator=",", **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        found = super().clean(value.replace(" ", "") if isinstance(value, str) else value, row, **kwargs)
+        wanted = {slug.strip() for slug in str(value or "").split(",") if slug.strip()}
+        missing = sorted(wanted - set(found.values_list("slug", flat=True)))
+        if missing:
+            raise ValueError(f"No {self.model._meta.verbose_name} with the slug(s): {', '.join(missing)}.")
+        return found
+
+
+class EditorialResource(resources.ModelResource):
+    """Shared import rules: natural keys, all-or-nothing, revisions and roles."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.user = None
+
+    def before_import(self, dataset, **kwargs):
+        self.user = kwargs.get("user")
+        super().before_import(dataset, **kwargs)
+
+    @property
+    def may_publish(self) -> bool:
+        return self.user is not None and can_publish(self.user, self._meta.model)
+
+    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
+        # Any invalid row rolls the whole import back, so a file is imported completely or not at all.
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, dry_run, raise_errors, use_transactions, **kwargs)
+
+    def import_data_inner(self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs):
+        # Inside the import's transaction: a rolled-back import leaves no revision behind.
+        with reversion.create_revision():
+            user = kwargs.get("user")
+            if user is not None and user.is_authenticated:
+                reversion.set_user(user)
+            reversion.set_comment(f"Imported from {kwargs.get('file_name') or 'a file'}.")
+            return super().import_data_inner(
+                dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
+            )
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        if field.attribute in PUBLICATION_FIELDS and not self.may_publish:
+            # An Editor's file cannot publish or unpublish: new rows stay drafts, existing ones keep their state.
+            return
+        super().import_field(field, instance, row, is_m2m, **kwargs)
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        related = {}
+        for field in self.get_import_fields():
+            if isinstance(field.widget, widgets.ManyToManyWidget) and field.column_name in row:
+                try:
+                    related[field.attribute] = field.clean(row, **kwargs)
+                except ValueError as error:
+                    errors[field.attribute] = ValidationError(str(error), code="invalid")
+        if instance.status == PublicationStatus.PUBLISHED and "status" not in errors:
+            mark_published(instance)
+            sources = related.get("sources")
+            problems = publication_problems(instance, sources=sources if "sources" in related else None)
+            if problems:
+                errors["status"] = ValidationError([f"Not ready to publish: {problem}" for problem in problems])
+        if errors:
+            raise ValidationError(errors)
+
+
+class DocumentResource(EditorialResource):
+    summit = fields.Field("summit", "summit", SlugWidget(Summit))
+    chairmanship = fields.Field("chairmanship", "chairmanship", SlugWidget(Chairmanship))
+    topics = fields.Field("topics", "topics", SlugsWidget(Topic))
+    signatories = fields.Field("signatories", "signatories", SlugsWidget(State))
+    sources = fields.Field("sources", "sources", SlugsWidget(Source))
+
+    class Meta:
+        model = Document
+        import_id_fields = ("slug",)
+        fields = (
+            "slug",
+            "title",
+            "document_type",
+            "date",
+            "summit",
+            "chairmanship",
+            "adoption",
+            "entered_into_force",
+            "topics",
+            "signatories",
+            "summary",
+            "full_text",
+            "sources",
+            "status",
+            "published_at",
+        )
+        clean_model_instances = True
+        use_transactions = True
+        skip_unchanged = False
+
+
+class InitiativeResource(EditorialResource):
+    chairmanship = fields.Field("chairmanship", "chairmanship", SlugWidget(Chairmanship))
+    summit = fields.Field("summit", "summit", SlugWidget(Summit))
+    proposers = fields.Field("proposers", "proposers", SlugsWidget(State))
+    topics = fields.Field("topics", "topics", SlugsWidget(Topic))
+    documents = fields.Field("documents", "documents", SlugsWidget(Document))
+    sources = fields.Field("sources", "sources", SlugsWidget(Source))
+
+    class Meta:
+        model = Initiative
+        import_id_fields = ("slug",)
+        fields = (
+            "slug",
+            "title",
+            "category",
+            "implementation_status",
+            "chairmanship",
+            "summit",
+            "proposers",
+            "topics",
+            "documents",
+            "summary",
+            "sources",
+            "status",
+            "published_at",
+        )
+        clean_model_instances = True
+        use_transactions = True
+        skip_unchanged = False
+
+
+class SummitResource(EditorialResource):
+    host_state = fields.Field("host_state", "host_state", SlugWidget(State))
+    chairmanship = fields.Field("chairmanship", "chairmanship", SlugWidget(Chairmanship))
+    sources = fields.Field("sources", "sources", SlugsWidget(Source))
+
+    class Meta:
+        model = Summit
+        import_id_fields = ("slug",)
+        fields = (
+            "slug",
+            "number",
+            "host_city",
+            "host_state",
+            "start_date",
+            "end_date",
+            "format",
+            "theme",
+            "chairmanship",
+            "summary",
+            "documents_signed_reported",
+            "sources",
+            "status",
+            "published_at",
+        )
+        clean_model_instances = True
+        use_transactions = True
+        skip_unchanged = False

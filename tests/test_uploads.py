@@ -1,0 +1,63 @@
+"""Document PDFs: only real PDFs, at most 20 MB, stored under a generated name."""
+
+import re
+from http import HTTPStatus
+from unittest import mock
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from chairmanship import models
+from tests.factories import DocumentFactory
+from tests.test_workflow import change_url, client_for, editorial_user, form_data
+
+pytestmark = pytest.mark.django_db
+
+PDF_BYTES = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+@pytest.fixture
+def editor_client(django_user_model):
+    return client_for(editorial_user(django_user_model, "Editor"))
+
+
+def _upload(client, document, upload):
+    data = form_data(client.get(change_url(document)))
+    data["pdf"] = upload
+    return client.post(change_url(document), data)
+
+
+def test_a_real_pdf_is_stored_under_a_generated_name(editor_client):
+    document = DocumentFactory(draft=True)
+    response = _upload(editor_client, document, SimpleUploadedFile("../../My secret notes.pdf", PDF_BYTES))
+    assert response.status_code == HTTPStatus.FOUND
+    document.refresh_from_db()
+    assert re.fullmatch(r"documents/[0-9a-f]{32}\.pdf", document.pdf.name)
+    assert document.pdf.read() == PDF_BYTES
+
+
+def test_a_file_named_pdf_that_is_not_a_pdf_is_refused(editor_client):
+    document = DocumentFactory(draft=True)
+    response = _upload(editor_client, document, SimpleUploadedFile("report.pdf", b"<html>not a pdf</html>"))
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["adminform"].form.errors["pdf"] == [
+        "This file is not a PDF (its content does not start with %PDF-)."
+    ]
+    document.refresh_from_db()
+    assert not document.pdf
+
+
+def test_a_pdf_with_another_extension_is_refused(editor_client):
+    response = _upload(editor_client, DocumentFactory(draft=True), SimpleUploadedFile("report.exe", PDF_BYTES))
+    assert "File extension “exe” is not allowed" in response.context["adminform"].form.errors["pdf"][0]
+
+
+def test_a_pdf_over_20_mb_is_refused(editor_client):
+    document = DocumentFactory(draft=True)
+    with mock.patch.object(models, "PDF_MAX_BYTES", len(PDF_BYTES) - 1):
+        response = _upload(editor_client, document, SimpleUploadedFile("big.pdf", PDF_BYTES))
+    assert response.context["adminform"].form.errors["pdf"][0].startswith("The PDF is 0.0 MB; the limit is")
+
+
+def test_the_limit_is_twenty_megabytes():
+    assert models.PDF_MAX_BYTES == 20 * 1024 * 1024
