@@ -1,6 +1,9 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from chairmanship import views
+from chairmanship.feeds import LatestDocumentsFeed, LatestInitiativesFeed
+from chairmanship.sitemaps import SITEMAPS
 
 app_name = "chairmanship"
 
@@ -16,4 +19,9 @@ urlpatterns = [
     path("documents/<slug:slug>/", views.DocumentDetailView.as_view(), name="document_detail"),
     path("initiatives/", views.InitiativeListView.as_view(), name="initiative_list"),
     path("initiatives/<slug:slug>/", views.InitiativeDetailView.as_view(), name="initiative_detail"),
+    path("search/", views.SearchView.as_view(), name="search"),
+    path("feeds/documents/", LatestDocumentsFeed(), name="document_feed"),
+    path("feeds/initiatives/", LatestInitiativesFeed(), name="initiative_feed"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
 ]

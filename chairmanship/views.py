@@ -1,8 +1,40 @@
-"""Public pages. Every view reads through ``published()``; the visibility rule lives in one mixin."""
+"""Public pages. Every view reads through ``published()``; the visibility rule lives in one mixin.
 
+Detail views apply their query plan (``for_detail()``) on top of ``get_queryset()``, so a staff preview
+can subclass a detail view, override ``get_queryset()`` alone, and keep the same page and query budget.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
-from chairmanship.models import Chairmanship, Document, Initiative, State, Summit
+from chairmanship import charts
+from chairmanship.filters import DocumentFilterSet, InitiativeFilterSet
+from chairmanship.models import (
+    Chairmanship,
+    Document,
+    DocumentType,
+    Initiative,
+    Membership,
+    MembershipStatus,
+    State,
+    Summit,
+)
+from chairmanship.search import search
+
+SITE_NAME = "SCO Chairmanship Archive"
+ORGANISATION = {
+    "@type": "Organization",
+    "name": "Shanghai Cooperation Organisation",
+    "alternateName": "SCO",
+    "foundingDate": "2001-06-15",
+    "url": "https://eng.sectsco.org/",
+}
 
 
 class PublishedMixin:
@@ -14,51 +46,331 @@ class PublishedMixin:
         return self.model.objects.published()
 
 
+class DetailPageMixin:
+    """Fetches the object with the model's ``for_detail()`` plan and adds its schema.org description."""
+
+    def get_object(self, queryset=None):
+        if queryset is None:
+            queryset = self.get_queryset()
+        return super().get_object(queryset.for_detail())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["structured_data"] = self.get_structured_data()
+        return context
+
+    def get_structured_data(self) -> dict:
+        return {}
+
+    def absolute(self, path: str) -> str:
+        return self.request.build_absolute_uri(path)
+
+
+def public_related(record, name: str):
+    """The related record joined by ``with_public(name)``, or None.
+
+    Django leaves the attribute unset (rather than None) when a filtered join finds no public record.
+    """
+    return getattr(record, f"public_{name}", None)
+
+
+def _summit_facts(summit) -> dict:
+    return {
+        "@type": "Event",
+        "name": f"{summit.number}th SCO summit, {summit.host_city}",
+        "startDate": summit.start_date.isoformat(),
+        "endDate": summit.end_date.isoformat(),
+    }
+
+
 class HomeView(TemplateView):
     template_name = "chairmanship/home.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["chairmanship"] = Chairmanship.objects.published().select_related("state").current()
+        members = Membership.objects.published().filter(status=MembershipStatus.MEMBER)
+        context.update(
+            chairmanship=Chairmanship.objects.published().for_home().current(),
+            latest_summit=Summit.objects.published().for_list().first(),
+            latest_documents=Document.objects.published().latest(5),
+            latest_initiatives=Initiative.objects.published().latest(5),
+            growth_chart=charts.membership_growth(members.values_list("start_date", "end_date")),
+            structured_data={
+                "@context": "https://schema.org",
+                **ORGANISATION,
+                "subjectOf": {"@type": "WebSite", "name": SITE_NAME, "url": self.request.build_absolute_uri("/")},
+            },
+        )
         return context
+
+
+@dataclass
+class StatusGroup:
+    status: str
+    label: str
+    entries: list = field(default_factory=list)
+
+
+def group_by_current_status(states, day: datetime.date) -> list[StatusGroup]:
+    """Members, observers and dialogue partners on ``day``, each with the date its current status began."""
+    groups = {status: StatusGroup(status, label) for status, label in MembershipStatus.choices}
+    former = StatusGroup("former", "Former participants")
+    for state in states:
+        current = next(
+            (p for p in state.periods if p.start_date <= day and (p.end_date is None or p.end_date > day)), None
+        )
+        if current is not None:
+            groups[current.status].entries.append((state, current.start_date))
+        elif state.periods:
+            former.entries.append((state, state.periods[-1].end_date))
+    return [group for group in (*groups.values(), former) if group.entries]
 
 
 class StateListView(PublishedMixin, ListView):
     model = State
 
+    def get_queryset(self):
+        return super().get_queryset().for_list()
 
-class StateDetailView(PublishedMixin, DetailView):
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        states = context["object_list"]
+        context["groups"] = group_by_current_status(states, timezone.localdate())
+        member_periods = [
+            (period.start_date, period.end_date)
+            for state in states
+            for period in state.periods
+            if period.status == MembershipStatus.MEMBER
+        ]
+        context["growth_chart"] = charts.membership_growth(member_periods)
+        return context
+
+
+class StateDetailView(DetailPageMixin, PublishedMixin, DetailView):
     model = State
+
+    def get_structured_data(self):
+        state = self.object
+        return {
+            "@context": "https://schema.org",
+            "@type": "Country",
+            "name": state.short_name,
+            "alternateName": state.official_name,
+            "identifier": state.iso_alpha3,
+            "url": self.absolute(state.get_absolute_url()),
+            "memberOf": ORGANISATION if state.periods else None,
+        }
 
 
 class ChairmanshipListView(PublishedMixin, ListView):
     model = Chairmanship
 
+    def get_queryset(self):
+        return super().get_queryset().for_list()
 
-class ChairmanshipDetailView(PublishedMixin, DetailView):
+
+class ChairmanshipDetailView(DetailPageMixin, PublishedMixin, DetailView):
     model = Chairmanship
+
+    def get_structured_data(self):
+        chairmanship = self.object
+        return {
+            "@context": "https://schema.org",
+            "@type": "Role",
+            "roleName": "Chair of the Shanghai Cooperation Organisation",
+            "startDate": chairmanship.start_date.isoformat(),
+            "endDate": chairmanship.end_date.isoformat() if chairmanship.end_date else None,
+            "name": str(chairmanship),
+            "url": self.absolute(chairmanship.get_absolute_url()),
+        }
 
 
 class SummitListView(PublishedMixin, ListView):
     model = Summit
 
+    def get_queryset(self):
+        return super().get_queryset().for_list()
 
-class SummitDetailView(PublishedMixin, DetailView):
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["timeline_chart"] = charts.summit_timeline(context["object_list"])
+        return context
+
+
+class SummitDetailView(DetailPageMixin, PublishedMixin, DetailView):
     model = Summit
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        groups: dict[str, list] = {}
+        for document in self.object.documents.all():
+            groups.setdefault(document.get_document_type_display(), []).append(document)
+        context["documents_by_type"] = [
+            (label, groups[label]) for value, label in DocumentType.choices if label in groups
+        ]
+        return context
 
-class DocumentListView(PublishedMixin, ListView):
-    model = Document
+    def get_structured_data(self):
+        summit = self.object
+        data = {
+            "@context": "https://schema.org",
+            **_summit_facts(summit),
+            "url": self.absolute(summit.get_absolute_url()),
+            "eventAttendanceMode": {
+                "in_person": "https://schema.org/OfflineEventAttendanceMode",
+                "virtual": "https://schema.org/OnlineEventAttendanceMode",
+                "hybrid": "https://schema.org/MixedEventAttendanceMode",
+            }[summit.format],
+            "location": {"@type": "Place", "name": summit.host_city},
+            "organizer": ORGANISATION,
+        }
+        if summit.theme:
+            data["description"] = summit.theme
+        if summit.host_state_is_public:
+            data["location"]["address"] = {"@type": "PostalAddress", "addressCountry": summit.host_state.iso_alpha2}
+        return data
+
+
+class FacetedListMixin:
+    """A public archive list narrowed by the shared FilterSet, with option counts for its filters.
+
+    Counts come from ``facet_counts()`` on the public subset, so they never include a draft.
+    """
+
+    filterset_class = None
     paginate_by = 20
+    facet_titles: dict[str, str] = {}
+    show_years = False
+    default_ordering_label = ""
+
+    def get_queryset(self):
+        public = super().get_queryset()
+        self.filterset = self.filterset_class(self.request.GET or None, queryset=public.for_archive())
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        facets = self.model.objects.published().facet_counts()
+        chosen = self.request.GET
+        form = self.filterset.form
+        context.update(
+            filterset=self.filterset,
+            filter_errors=[
+                (form[name].label if name in form.fields else name, error)
+                for name, errors in form.errors.items()
+                for error in errors
+            ],
+            facets=[
+                {
+                    "name": name,
+                    "title": title,
+                    "options": [(option, option.value in chosen.getlist(name)) for option in facets[name]],
+                }
+                for name, title in self.facet_titles.items()
+                if facets[name]
+            ],
+            facet_counts=facets,
+            is_filtered=any(key != "page" for key in chosen),
+            show_years=self.show_years,
+            default_ordering_label=self.default_ordering_label,
+            ordering_choices=[choice for choice in self.filterset.form.fields["ordering"].choices if choice[0] != ""],
+        )
+        return context
 
 
-class DocumentDetailView(PublishedMixin, DetailView):
+class DocumentListView(FacetedListMixin, PublishedMixin, ListView):
+    model = Document
+    filterset_class = DocumentFilterSet
+    show_years = True
+    default_ordering_label = "Newest first"
+    facet_titles = {
+        "type": "Type",
+        "topic": "Topic",
+        "summit": "Summit",
+        "chairmanship": "Chairmanship",
+        "signatory": "Signatory state",
+        "adoption": "Adoption",
+    }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["topic_chart"] = charts.documents_by_topic(context["facet_counts"]["topic"])
+        return context
+
+
+class DocumentDetailView(DetailPageMixin, PublishedMixin, DetailView):
     model = Document
 
+    def get_structured_data(self):
+        document = self.object
+        data = {
+            "@context": "https://schema.org",
+            "@type": "Legislation",
+            "name": document.title,
+            "legislationType": document.get_document_type_display(),
+            "url": self.absolute(document.get_absolute_url()),
+            "legislationPassedBy": ORGANISATION,
+            "inLanguage": "en",
+        }
+        if document.date:
+            data["legislationDate"] = document.date.isoformat()
+        if document.entered_into_force:
+            data["legislationDateOfApplicability"] = document.entered_into_force.isoformat()
+        if document.summary:
+            data["abstract"] = document.summary
+        if summit := public_related(document, "summit"):
+            data["recordedAt"] = _summit_facts(summit)
+        return data
 
-class InitiativeListView(PublishedMixin, ListView):
+
+class InitiativeListView(FacetedListMixin, PublishedMixin, ListView):
+    model = Initiative
+    filterset_class = InitiativeFilterSet
+    default_ordering_label = "Title (A–Z)"
+    facet_titles = {
+        "category": "Category",
+        "status": "Status",
+        "proposer": "Proposed by",
+        "chairmanship": "Chairmanship",
+        "summit": "Summit",
+        "topic": "Topic",
+    }
+
+
+class InitiativeDetailView(DetailPageMixin, PublishedMixin, DetailView):
     model = Initiative
 
+    def get_structured_data(self):
+        initiative = self.object
+        return {
+            "@context": "https://schema.org",
+            "@type": "CreativeWork",
+            "name": initiative.title,
+            "about": initiative.get_category_display(),
+            "abstract": initiative.summary or None,
+            "url": self.absolute(initiative.get_absolute_url()),
+        }
 
-class InitiativeDetailView(PublishedMixin, DetailView):
-    model = Initiative
+
+class SearchView(TemplateView):
+    template_name = "chairmanship/search.html"
+    max_query_length = 200
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.get("q", "").strip()
+        too_long = len(query) > self.max_query_length
+        context.update(
+            query=query,
+            too_long=too_long,
+            max_query_length=self.max_query_length,
+            results=search(query) if query and not too_long else None,
+        )
+        return context
+
+
+@require_GET
+def robots_txt(request):
+    sitemap = request.build_absolute_uri(reverse("chairmanship:sitemap"))
+    lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /api/", "Disallow: /search/", f"Sitemap: {sitemap}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -1,0 +1,203 @@
+"""Charts drawn on the server as accessible SVG, each with the data table behind it.
+
+No JavaScript and no external requests: the SVG is inline markup with a title and a description
+(``role="img"`` + ``aria-labelledby``), and the same numbers are given as a table for screen readers,
+keyboard users and anyone who would rather read than look. Every piece of text is escaped.
+"""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+FOUNDING_YEAR = 2001
+INK = "#1b3a5c"  # 11:1 on white: bars and dots stay visible for low-vision readers
+MUTED = "#4a5563"
+GRID = "#c9d1db"
+
+
+def _n(value: float) -> str:
+    """A coordinate with one decimal (format_html escapes its arguments, so numbers arrive as text)."""
+    return f"{value:.1f}"
+
+
+@dataclass(frozen=True)
+class Chart:
+    slug: str
+    title: str
+    description: str
+    svg: SafeString
+    columns: tuple[str, ...]
+    rows: list[tuple]
+
+
+def _svg(slug: str, title: str, description: str, width: int, height: int, body: SafeString) -> SafeString:
+    return format_html(
+        '<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{slug}-title {slug}-desc" '
+        'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMinYMin meet">'
+        '<title id="{slug}-title">{title}</title><desc id="{slug}-desc">{description}</desc>{body}</svg>',
+        width=width,
+        height=height,
+        slug=slug,
+        title=title,
+        description=description,
+        body=body,
+    )
+
+
+def members_per_year(
+    periods: Iterable[tuple[datetime.date, datetime.date | None]], *, today: datetime.date | None = None
+) -> list[tuple[int, int]]:
+    """How many full members there were at the end of each year since 2001 (this year: today).
+
+    A period runs from its start up to, not including, its end date.
+    """
+    today = today or timezone.localdate()
+    periods = list(periods)
+    counts = []
+    for year in range(FOUNDING_YEAR, today.year + 1):
+        day = today if year == today.year else datetime.date(year, 12, 31)
+        counts.append((year, sum(1 for start, end in periods if start <= day and (end is None or end > day))))
+    return counts
+
+
+def membership_growth(periods, *, today: datetime.date | None = None) -> Chart:
+    counts = members_per_year(periods, today=today)
+    width, height, left, bottom, top = 640, 260, 36, 30, 16
+    peak = max((count for _, count in counts), default=0) or 1
+    step = (width - left - 8) / max(len(counts), 1)
+    plot_height = height - bottom - top
+
+    def y(value):
+        return top + plot_height - plot_height * value / peak
+
+    grid = format_html_join(
+        "",
+        '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="' + GRID + '"/>'
+        '<text x="{}" y="{}" font-size="11" text-anchor="end" fill="' + MUTED + '">{}</text>',
+        ((left, width, _n(y(v)), _n(y(v)), left - 6, _n(y(v) + 4), v) for v in sorted({0, peak // 2, peak})),
+    )
+    bars = format_html_join(
+        "",
+        '<rect x="{}" y="{}" width="{}" height="{}" fill="' + INK + '"><title>{}: {} members</title></rect>',
+        (
+            (
+                _n(left + i * step + step * 0.15),
+                _n(y(count)),
+                _n(step * 0.7),
+                _n(plot_height * count / peak),
+                year,
+                count,
+            )
+            for i, (year, count) in enumerate(counts)
+        ),
+    )
+    labels = format_html_join(
+        "",
+        '<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="' + MUTED + '">{}</text>',
+        (
+            (_n(left + i * step + step / 2), height - 10, year)
+            for i, (year, _) in enumerate(counts)
+            # Every fourth year, and the last one unless it would crowd its neighbour.
+            if ((year - FOUNDING_YEAR) % 4 == 0 and i < len(counts) - 2) or i == len(counts) - 1
+        ),
+    )
+    first, last = (counts[0], counts[-1]) if counts else ((FOUNDING_YEAR, 0), (FOUNDING_YEAR, 0))
+    description = f"Full member states at the end of each year: {first[1]} in {first[0]}, {last[1]} in {last[0]}."
+    return Chart(
+        slug="membership-growth",
+        title="Member states per year",
+        description=description,
+        svg=_svg("membership-growth", "Member states per year", description, width, height, grid + bars + labels),
+        columns=("Year", "Member states"),
+        rows=counts,
+    )
+
+
+def summit_timeline(summits) -> Chart:
+    """Summits along a line of years; virtual meetings are drawn hollow."""
+    summits = sorted(summits, key=lambda summit: summit.start_date)
+    width, height, left, right = 640, 120, 20, 20
+    if summits:
+        first_year, last_year = summits[0].start_date.year, summits[-1].start_date.year
+    else:
+        first_year = last_year = FOUNDING_YEAR
+    span = max(last_year - first_year, 1)
+
+    def x(day: datetime.date) -> float:
+        fraction = (day.year - first_year + (day.timetuple().tm_yday - 1) / 366) / (span + 1)
+        return left + (width - left - right) * fraction
+
+    axis = format_html(
+        '<line x1="{}" x2="{}" y1="60" y2="60" stroke="{}" stroke-width="2"/>', left, width - right, MUTED
+    )
+    dots = format_html_join(
+        "",
+        '<circle cx="{}" cy="60" r="7" stroke="' + INK + '" stroke-width="2" fill="{}"><title>{}</title></circle>',
+        (
+            (_n(x(s.start_date)), "#ffffff" if s.format == "virtual" else INK, f"{s}, {s.get_format_display().lower()}")
+            for s in summits
+        ),
+    )
+    years = range(first_year, last_year + 1, 5 if span > 10 else 1)
+    ticks = format_html_join(
+        "",
+        '<text x="{}" y="95" font-size="12" text-anchor="middle" fill="' + MUTED + '">{}</text>',
+        ((_n(x(datetime.date(year, 1, 1))), year) for year in years),
+    )
+    virtual = sum(1 for s in summits if s.format == "virtual")
+    description = (
+        f"{len(summits)} summits from {first_year} to {last_year}, one a year; {virtual} held virtually (hollow dots)."
+    )
+    return Chart(
+        slug="summit-timeline",
+        title="Summits over time",
+        description=description,
+        svg=_svg("summit-timeline", "Summits over time", description, width, height, axis + dots + ticks),
+        columns=("No.", "Host city", "Date", "Format"),
+        rows=[(s.number, s.host_city, s.start_date, s.get_format_display()) for s in reversed(summits)],
+    )
+
+
+def documents_by_topic(options) -> Chart:
+    """Horizontal bars: how many public documents address each topic (``FacetOption`` values)."""
+    options = sorted(options, key=lambda option: (-option.count, option.label))
+    row_height, label_width, width = 28, 210, 640
+    height = max(row_height * len(options), row_height) + 8
+    peak = max((option.count for option in options), default=0) or 1
+    bar_space = width - label_width - 40
+    bars = format_html_join(
+        "",
+        '<text x="{}" y="{}" font-size="13" text-anchor="end" fill="' + MUTED + '">{}</text>'
+        '<rect x="{}" y="{}" width="{}" height="18" fill="' + INK + '"/>'
+        '<text x="{}" y="{}" font-size="13" fill="' + MUTED + '">{}</text>',
+        (
+            (
+                label_width - 8,
+                i * row_height + 18,
+                option.label,
+                label_width,
+                i * row_height + 4,
+                _n(bar_space * option.count / peak),
+                _n(label_width + bar_space * option.count / peak + 6),
+                i * row_height + 18,
+                option.count,
+            )
+            for i, option in enumerate(options)
+        ),
+    )
+    if options:
+        description = f"Most documents address {options[0].label} ({options[0].count}); {len(options)} topics in all."
+    else:
+        description = "No published documents have a topic yet."
+    return Chart(
+        slug="documents-by-topic",
+        title="Documents by topic",
+        description=description,
+        svg=_svg("documents-by-topic", "Documents by topic", description, width, height, bars or mark_safe("")),
+        columns=("Topic", "Documents"),
+        rows=[(option.label, option.count) for option in options],
+    )

@@ -1,0 +1,122 @@
+"""Every public page type in headless Chromium: no serious accessibility violations, keyboard first.
+
+Uses the curated archive. Screenshots (home, summit, filtered document archive, state) are the ones
+the README shows.
+"""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+pytestmark = pytest.mark.browser
+
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_pages(settings):
+    settings.PAGE_CACHE = False
+
+
+def serious_violations(page) -> list[str]:
+    results = Axe().run(page)
+    return [
+        f"{violation['id']}: {violation['help']} ({len(violation['nodes'])} elements)"
+        for violation in results.response["violations"]
+        if violation.get("impact") in BLOCKING_IMPACTS
+    ]
+
+
+def test_home_page_is_accessible_and_the_skip_link_comes_first(live_server, archive, page, screenshot):
+    page.goto(live_server.url + "/")
+
+    assert page.title().startswith("SCO Chairmanship Archive")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    assert page.locator(".skip-link").is_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+    assert serious_violations(page) == []
+    page.keyboard.press("Shift+Tab")  # leave the skip link visible state out of the picture
+    page.goto(live_server.url + "/")
+    screenshot("home")
+
+
+@pytest.mark.parametrize(
+    ("path", "shot"),
+    [
+        ("/summits/astana-2024/", "summit"),
+        ("/states/kazakhstan/", "state"),
+        ("/documents/?type=decision&adoption=signed&ordering=title", "document-archive-filtered"),
+    ],
+)
+def test_key_pages_are_accessible_and_saved_for_the_readme(live_server, archive, page, screenshot, path, shot):
+    response = page.goto(live_server.url + path)
+
+    assert response.status == 200
+    assert page.locator("h1").count() == 1
+    assert serious_violations(page) == []
+    screenshot(shot)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/summits/",
+        "/states/",
+        "/chairmanships/",
+        "/chairmanships/kazakhstan-2023-2024/",
+        "/initiatives/",
+        "/search/?q=astana",
+        "/documents/?year_from=abc",
+        "/no-such-page/",
+    ],
+)
+def test_every_other_page_type_has_no_serious_accessibility_violation(live_server, archive, page, path):
+    page.goto(live_server.url + path)
+
+    assert page.locator("h1").count() == 1
+    assert serious_violations(page) == []
+
+
+def test_document_and_initiative_pages_are_accessible(live_server, archive, page):
+    page.goto(live_server.url + "/documents/")
+    page.locator(".records .record__title").first.click()
+    assert serious_violations(page) == []
+
+    page.goto(live_server.url + "/initiatives/")
+    page.locator(".records .record__title").first.click()
+    assert serious_violations(page) == []
+
+
+def test_a_reader_filters_the_archive_by_keyboard_and_the_address_can_be_shared(live_server, archive, page):
+    page.goto(live_server.url + "/documents/")
+    page.get_by_label("Decision").first.check()
+    page.get_by_role("button", name="Apply filters").press("Enter")
+
+    page.wait_for_url("**/documents/?**type=decision**")
+    assert "match your filters" in page.locator("#results-heading").inner_text()
+    shared = page.url
+    page.goto(shared)
+    assert page.get_by_label("Decision").first.is_checked()
+
+
+def test_pages_fit_a_320_pixel_phone_without_sideways_scrolling(live_server, archive, browser):
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    phone = context.new_page()
+    try:
+        for path in ("/", "/summits/astana-2024/", "/documents/", "/states/kazakhstan/"):
+            phone.goto(live_server.url + path)
+            overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, path
+    finally:
+        context.close()
+
+
+def test_no_page_requests_anything_from_another_host(live_server, archive, page):
+    foreign = []
+    page.on("request", lambda request: None if request.url.startswith(live_server.url) else foreign.append(request.url))
+
+    for path in ("/", "/summits/", "/documents/", "/states/kazakhstan/"):
+        page.goto(live_server.url + path)
+
+    assert foreign == []

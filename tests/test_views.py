@@ -1,0 +1,452 @@
+"""The public pages: what a reader sees, what they never see (drafts), and how filters behave."""
+
+import datetime
+from http import HTTPStatus
+
+import pytest
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from chairmanship.models import DocumentType, MembershipStatus
+from chairmanship.views import DocumentDetailView
+from tests.factories import (
+    ChairmanshipFactory,
+    DocumentFactory,
+    InitiativeFactory,
+    KeyFigureFactory,
+    MembershipFactory,
+    StateFactory,
+    SummitFactory,
+    TopicFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _render_every_request(settings):
+    settings.PAGE_CACHE = False
+
+
+def page(client, url) -> str:
+    response = client.get(url)
+    assert response.status_code == HTTPStatus.OK, url
+    return response.content.decode()
+
+
+# --- Every page renders ---------------------------------------------------------------------------
+
+
+def test_home_page_shows_the_current_chairmanship_with_its_key_figures_and_sources(client):
+    chair = ChairmanshipFactory(
+        state__short_name="Kazakhstan", start_date=datetime.date.today() - datetime.timedelta(days=30), end_date=None
+    )
+    KeyFigureFactory(chairmanship=chair, label="Events held", value=150, unit="events", source__title="Official tally")
+    SummitFactory(host_city="Astana", number=24)
+    DocumentFactory(title="Astana Declaration")
+    InitiativeFactory(title="Year of Ecology")
+
+    html = page(client, reverse("chairmanship:home"))
+
+    assert "Current chairmanship" in html and "Kazakhstan" in html
+    assert "Events held" in html and "150 events" in html and "Official tally" in html
+    assert "24. summit in Astana" in html
+    assert "Astana Declaration" in html and "Year of Ecology" in html
+    assert 'id="membership-growth-title"' in html
+
+
+def test_home_page_falls_back_to_the_latest_chairmanship_when_no_term_covers_today(client):
+    ChairmanshipFactory(
+        state__short_name="Old Chair", start_date=datetime.date(2010, 1, 1), end_date=datetime.date(2010, 12, 31)
+    )
+    ChairmanshipFactory(
+        state__short_name="Later Chair", start_date=datetime.date(2015, 1, 1), end_date=datetime.date(2015, 12, 31)
+    )
+
+    assert "Later Chair" in page(client, reverse("chairmanship:home"))
+
+
+def test_summit_page_shows_its_facts_documents_by_type_admissions_and_neighbours(client):
+    host = StateFactory(short_name="Kazakhstan")
+    chair = ChairmanshipFactory(state=host)
+    previous = SummitFactory(number=23, slug="new-delhi-2023", host_city="New Delhi")
+    summit = SummitFactory(
+        number=24,
+        slug="astana-2024",
+        host_city="Astana",
+        host_state=host,
+        chairmanship=chair,
+        theme="Strengthening dialogue",
+    )
+    following = SummitFactory(number=25, slug="tianjin-2025", host_city="Tianjin")
+    DocumentFactory(summit=summit, title="Astana Declaration", document_type=DocumentType.DECLARATION)
+    DocumentFactory(summit=summit, title="Decision on Belarus", document_type=DocumentType.DECISION)
+    InitiativeFactory(summit=summit, title="Unity for peace")
+    MembershipFactory(state__short_name="Belarus", summit=summit, start_date=datetime.date(2024, 7, 4))
+    KeyFigureFactory(chairmanship=None, summit=summit, label="Member states after the summit", value=10, unit="states")
+
+    html = page(client, summit.get_absolute_url())
+
+    assert "24. summit: Astana 2024" in html
+    assert "Strengthening dialogue" in html and "In person" in html
+    assert chair.get_absolute_url() in html
+    assert html.index("<h3>Declaration</h3>") < html.index("Astana Declaration") < html.index("<h3>Decision</h3>")
+    assert "Unity for peace" in html
+    assert "Belarus" in html and "member state from" in html
+    assert "10 states" in html
+    assert previous.get_absolute_url() in html and following.get_absolute_url() in html
+
+
+def test_summit_list_is_a_timeline_with_a_chart_and_its_data_table(client):
+    SummitFactory(
+        number=1, host_city="Shanghai", start_date=datetime.date(2001, 6, 15), end_date=datetime.date(2001, 6, 15)
+    )
+    SummitFactory(
+        number=20,
+        host_city="Dushanbe",
+        format="hybrid",
+        start_date=datetime.date(2021, 9, 17),
+        end_date=datetime.date(2021, 9, 17),
+    )
+
+    html = page(client, reverse("chairmanship:summit_list"))
+
+    assert html.index("20. summit: Dushanbe") < html.index("1. summit: Shanghai")
+    assert 'role="img"' in html and "<table>" in html
+
+
+def test_state_list_groups_members_observers_and_partners_with_since_dates(client):
+    MembershipFactory(state__short_name="China", start_date=datetime.date(2001, 6, 15))
+    mongolia = StateFactory(short_name="Mongolia")
+    MembershipFactory(state=mongolia, status=MembershipStatus.OBSERVER, start_date=datetime.date(2004, 6, 17))
+    turkey = StateFactory(short_name="Türkiye")
+    MembershipFactory(state=turkey, status=MembershipStatus.DIALOGUE_PARTNER, start_date=datetime.date(2012, 6, 7))
+
+    html = page(client, reverse("chairmanship:state_list"))
+
+    assert html.index("Member states") < html.index("China") < html.index("Observer states")
+    assert html.index("Observer states") < html.index("Mongolia") < html.index("Dialogue partners")
+    assert html.index("Dialogue partners") < html.index("Türkiye")
+    assert 'since <time datetime="2004-06-17">17 June 2004</time>' in html
+
+
+def test_state_page_shows_membership_history_chairmanships_summits_documents_and_initiatives(client):
+    state = StateFactory(short_name="India")
+    MembershipFactory(
+        state=state,
+        status=MembershipStatus.OBSERVER,
+        start_date=datetime.date(2005, 7, 5),
+        end_date=datetime.date(2017, 6, 9),
+    )
+    MembershipFactory(state=state, start_date=datetime.date(2017, 6, 9))
+    ChairmanshipFactory(
+        state=state, slug="india-2022-2023", start_date=datetime.date(2022, 9, 16), end_date=datetime.date(2023, 7, 4)
+    )
+    SummitFactory(host_state=state, host_city="New Delhi", number=23)
+    document = DocumentFactory(title="New Delhi Declaration")
+    document.signatories.add(state)
+    initiative = InitiativeFactory(title="Startups and innovation")
+    initiative.proposers.add(state)
+
+    html = page(client, state.get_absolute_url())
+
+    assert "Observer state" in html and "Member state" in html and "9 June 2017" in html
+    assert "India 2022–2023" in html
+    assert "23. summit, New Delhi" in html
+    assert "New Delhi Declaration" in html and "Startups and innovation" in html
+
+
+def test_chairmanship_list_and_page_show_term_motto_and_closing_summit(client):
+    chair = ChairmanshipFactory(state__short_name="Kazakhstan", motto="Strengthening multilateral dialogue")
+    SummitFactory(chairmanship=chair, host_city="Astana", number=24)
+    DocumentFactory(chairmanship=chair, title="Astana Declaration")
+
+    listing = page(client, reverse("chairmanship:chairmanship_list"))
+    detail = page(client, chair.get_absolute_url())
+
+    assert "Kazakhstan 2023–2024" in listing and "closed by the 24. Astana 2024 summit" in listing
+    assert "Strengthening multilateral dialogue" in detail and "Astana Declaration" in detail
+
+
+def test_document_page_shows_full_text_signatories_initiatives_and_a_citation(client):
+    document = DocumentFactory(title="Charter of the SCO", full_text="## Article 1\n\nThe goals are **peace**.")
+    document.signatories.add(StateFactory(short_name="China"))
+    initiative = InitiativeFactory(title="Charter follow-up")
+    initiative.documents.add(document)
+
+    html = page(client, document.get_absolute_url())
+
+    assert "<h4>Article 1</h4>" in html and "<strong>peace</strong>" in html
+    assert "China" in html and "Charter follow-up" in html
+    assert "Cite this document" in html and f"http://testserver{document.get_absolute_url()}" in html
+
+
+def test_initiative_page_shows_proposers_topics_and_documents(client):
+    initiative = InitiativeFactory(title="SCO Development Bank")
+    initiative.proposers.add(StateFactory(short_name="China"))
+    initiative.topics.add(TopicFactory(slug="economy", name="Economy"))
+    initiative.documents.add(DocumentFactory(title="Development strategy 2030"))
+
+    html = page(client, initiative.get_absolute_url())
+
+    assert "China" in html and "Economy" in html and "Development strategy 2030" in html
+
+
+# --- The document archive and its filters ---------------------------------------------------------
+
+
+def test_document_archive_filters_by_type_and_shows_counts_for_every_option(client):
+    DocumentFactory(title="A declaration", document_type=DocumentType.DECLARATION)
+    DocumentFactory(title="A decision", document_type=DocumentType.DECISION)
+    DocumentFactory(title="Another decision", document_type=DocumentType.DECISION)
+
+    html = page(client, reverse("chairmanship:document_list") + "?type=decision")
+
+    assert "A decision" in html and "Another decision" in html and "A declaration" not in html
+    assert "2 documents match your filters" in html
+    assert 'value="decision" checked' in html
+    assert 'Decision <span class="count">(2)</span>' in html
+    assert 'Declaration <span class="count">(1)</span>' in html
+
+
+def test_document_archive_filters_by_topic_summit_and_signatory_slugs(client):
+    topic = TopicFactory(slug="security", name="Security")
+    summit = SummitFactory(slug="astana-2024")
+    signatory = StateFactory(slug="india")
+    wanted = DocumentFactory(title="Wanted document", summit=summit)
+    wanted.topics.add(topic)
+    wanted.signatories.add(signatory)
+    DocumentFactory(title="Other document")
+
+    for query in ("topic=security", "summit=astana-2024", "signatory=india"):
+        html = page(client, reverse("chairmanship:document_list") + "?" + query)
+        assert "Wanted document" in html and "Other document" not in html, query
+
+
+def test_document_archive_filters_by_year_range_adoption_and_words(client):
+    DocumentFactory(title="Old treaty", date=datetime.date(2007, 8, 16), adoption="signed")
+    DocumentFactory(title="New statement on energy", date=datetime.date(2024, 7, 4), adoption="adopted_without_signing")
+
+    by_year = page(client, reverse("chairmanship:document_list") + "?year_from=2005&year_to=2010")
+    by_adoption = page(client, reverse("chairmanship:document_list") + "?adoption=adopted_without_signing")
+    by_words = page(client, reverse("chairmanship:document_list") + "?search=energy")
+
+    assert "Old treaty" in by_year and "New statement" not in by_year
+    assert "New statement" in by_adoption and "Old treaty" not in by_adoption
+    assert "New statement" in by_words and "Old treaty" not in by_words
+
+
+def test_document_archive_sorts_by_title_when_asked(client):
+    DocumentFactory(title="Zeta", date=datetime.date(2024, 1, 1))
+    DocumentFactory(title="Alpha", date=datetime.date(2020, 1, 1))
+
+    newest_first = page(client, reverse("chairmanship:document_list"))
+    by_title = page(client, reverse("chairmanship:document_list") + "?ordering=title")
+
+    assert newest_first.index("Zeta") < newest_first.index("Alpha")
+    assert by_title.index(">Alpha<") < by_title.index(">Zeta<")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "year_from=abc",
+        "year_from=99999999999",
+        "type=nonsense",
+        "topic=no-such-topic",
+        "summit=%00",
+        "ordering=password",
+    ],
+)
+def test_document_archive_shows_a_form_error_for_a_bad_filter_value_instead_of_failing(client, query):
+    DocumentFactory(title="Still listed")
+
+    response = client.get(reverse("chairmanship:document_list") + "?" + query)
+
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+    assert "Some filters could not be used" in html
+    assert "Still listed" in html
+
+
+def test_document_archive_paginates_and_keeps_the_filters_in_page_links(client):
+    for n in range(25):
+        DocumentFactory(title=f"Decision {n:02}", document_type=DocumentType.DECISION)
+
+    html = page(client, reverse("chairmanship:document_list") + "?type=decision")
+
+    assert "Page 1 of 2" in html
+    assert "?type=decision&amp;page=2" in html
+    assert "Page 2 of 2" in page(client, reverse("chairmanship:document_list") + "?type=decision&page=2")
+
+
+def test_document_archive_page_out_of_range_is_not_found(client):
+    assert client.get(reverse("chairmanship:document_list") + "?page=99").status_code == HTTPStatus.NOT_FOUND
+
+
+def test_document_archive_explains_when_nothing_matches(client):
+    DocumentFactory(title="A declaration")
+
+    html = page(client, reverse("chairmanship:document_list") + "?search=zzzz")
+
+    assert "No documents match these filters." in html and "Clear all filters" in html
+
+
+def test_initiative_archive_filters_by_category_status_and_proposer(client):
+    proposer = StateFactory(slug="kazakhstan")
+    wanted = InitiativeFactory(title="Green belt", category="environment", implementation_status="launched")
+    wanted.proposers.add(proposer)
+    InitiativeFactory(title="Other idea", category="economic")
+
+    for query in ("category=environment", "status=launched", "proposer=kazakhstan"):
+        html = page(client, reverse("chairmanship:initiative_list") + "?" + query)
+        assert "Green belt" in html and "Other idea" not in html, query
+
+
+def test_initiative_archive_shows_a_form_error_for_an_unknown_chairmanship(client):
+    response = client.get(reverse("chairmanship:initiative_list") + "?chairmanship=nope")
+
+    assert response.status_code == HTTPStatus.OK
+    assert "Some filters could not be used" in response.content.decode()
+
+
+# --- Private stays private ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hidden", [{"draft": True}, {"scheduled": True}])
+@pytest.mark.parametrize(
+    "factory", [StateFactory, ChairmanshipFactory, SummitFactory, DocumentFactory, InitiativeFactory]
+)
+def test_a_draft_or_scheduled_record_has_no_public_page(client, factory, hidden):
+    record = factory(**hidden)
+
+    assert client.get(record.get_absolute_url()).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_drafts_and_scheduled_records_appear_on_no_listing(client):
+    for factory, title_field in (
+        (DocumentFactory, "title"),
+        (InitiativeFactory, "title"),
+        (StateFactory, "short_name"),
+    ):
+        factory(**{title_field: "Secret draft"}, draft=True)
+        factory(**{title_field: "Secret scheduled"}, scheduled=True)
+    SummitFactory(host_city="Secret draft", draft=True)
+    ChairmanshipFactory(state__short_name="Secret scheduled", scheduled=True)
+
+    for name in ("home", "summit_list", "state_list", "chairmanship_list", "document_list", "initiative_list"):
+        html = page(client, reverse(f"chairmanship:{name}"))
+        assert "Secret" not in html, name
+
+
+def test_facet_counts_and_options_never_include_drafts(client):
+    draft_summit = SummitFactory(slug="secret-summit", host_city="Secretville", draft=True)
+    topic = TopicFactory(slug="energy", name="Energy")
+    public = DocumentFactory(summit=draft_summit)
+    public.topics.add(topic)
+    public.signatories.add(StateFactory(short_name="Hidden state", draft=True))
+    hidden = DocumentFactory(draft=True)
+    hidden.topics.add(topic)
+
+    html = page(client, reverse("chairmanship:document_list"))
+
+    assert 'Energy <span class="count">(1)</span>' in html
+    assert "Secretville" not in html and "Hidden state" not in html
+
+
+def test_a_published_summit_does_not_list_its_draft_document_or_draft_initiative(client):
+    summit = SummitFactory()
+    DocumentFactory(summit=summit, title="Draft declaration", draft=True)
+    InitiativeFactory(summit=summit, title="Scheduled initiative", scheduled=True)
+    DocumentFactory(summit=summit, title="Public declaration")
+
+    html = page(client, summit.get_absolute_url())
+
+    assert "Public declaration" in html
+    assert "Draft declaration" not in html and "Scheduled initiative" not in html
+
+
+def test_a_published_summit_does_not_link_to_its_draft_chairmanship_or_host(client):
+    summit = SummitFactory(chairmanship=ChairmanshipFactory(draft=True), host_state=StateFactory(draft=True))
+
+    html = page(client, summit.get_absolute_url())
+
+    assert summit.chairmanship.get_absolute_url() not in html
+    assert summit.host_state.get_absolute_url() not in html
+
+
+def test_a_state_page_lists_no_draft_documents_initiatives_or_chairmanships(client):
+    state = StateFactory()
+    DocumentFactory(title="Draft treaty", draft=True).signatories.add(state)
+    InitiativeFactory(title="Scheduled plan", scheduled=True).proposers.add(state)
+    ChairmanshipFactory(state=state, slug="draft-chair", draft=True)
+
+    html = page(client, state.get_absolute_url())
+
+    assert "Draft treaty" not in html and "Scheduled plan" not in html and "draft-chair" not in html
+
+
+# --- Preview, rich text and error pages -----------------------------------------------------------
+
+
+def test_a_preview_view_built_on_a_detail_view_shows_the_draft_with_a_banner(rf):
+    class Preview(DocumentDetailView):
+        def get_queryset(self):
+            return self.model.objects.all()
+
+        def get_context_data(self, **kwargs):
+            return super().get_context_data(**kwargs, preview=True)
+
+    document = DocumentFactory(title="Unpublished declaration", draft=True)
+    request = rf.get("/")
+
+    response = Preview.as_view()(request, slug=document.slug)
+    response.render()
+
+    html = response.content.decode()
+    assert "Unpublished declaration" in html
+    assert "Draft preview — not visible to the public" in html
+    assert '<meta name="robots" content="noindex, nofollow">' in html
+
+
+def test_public_pages_show_no_preview_banner(client):
+    document = DocumentFactory()
+
+    assert "Draft preview" not in page(client, document.get_absolute_url())
+
+
+def test_rich_text_never_lets_a_script_or_event_handler_reach_a_reader(client):
+    document = DocumentFactory(
+        summary='Hello <script>alert("x")</script> <img src=x onerror="alert(1)"> [link](javascript:alert(2))',
+        full_text="<iframe src='https://example.com'></iframe>**bold**",
+    )
+
+    html = page(client, document.get_absolute_url())
+    content = html.split('<main id="main"', 1)[1]
+
+    assert "<script>alert" not in content and "onerror" not in content
+    assert "javascript:" not in content and "<iframe" not in content
+    assert "<strong>bold</strong>" in content
+
+
+def test_not_found_page_is_friendly_and_offers_a_way_on(client):
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    html = response.content.decode()
+    assert "We could not find that page" in html and 'role="search"' in html
+
+
+def test_server_error_page_renders_without_context_or_database():
+    html = render_to_string("500.html")
+
+    assert "Something went wrong" in html and 'lang="en"' in html and "{%" not in html
+
+
+def test_every_page_starts_with_the_skip_link_and_sets_the_language(client):
+    html = page(client, reverse("chairmanship:home"))
+    body = html.split("<body>", 1)[1]
+
+    assert '<html lang="en">' in html
+    assert body.lstrip().startswith('<a class="skip-link" href="#main">Skip to content</a>')
+    assert 'id="main"' in html
