@@ -5,8 +5,11 @@ restricted queryset (``published()`` for the public), so facet choices never rev
 """
 
 import django_filters
+from django import forms
+from django.core.validators import validate_slug
 from django.db.models import Q
 from django.utils import timezone
+from django_filters.fields import ModelMultipleChoiceField
 
 from chairmanship.models import (
     Adoption,
@@ -16,7 +19,10 @@ from chairmanship.models import (
     Initiative,
     InitiativeCategory,
     InitiativeStatus,
+    KeyFigure,
+    Membership,
     MembershipStatus,
+    Source,
     State,
     Summit,
     SummitFormat,
@@ -39,12 +45,37 @@ def published(model):
     return lambda request: model.objects.published()
 
 
+class SlugMultipleChoiceField(ModelMultipleChoiceField):
+    def clean(self, value):
+        # A malformed slug is refused before it reaches the database (PostgreSQL rejects NUL characters).
+        for slug in value or ():
+            validate_slug(slug)
+        return super().clean(value)
+
+
 class SlugMultipleFilter(django_filters.ModelMultipleChoiceFilter):
     """Selects related records by slug; unknown slugs are a validation error (400 in the API)."""
+
+    field_class = SlugMultipleChoiceField
 
     def __init__(self, *args, queryset, **kwargs):
         kwargs.setdefault("to_field_name", "slug")
         super().__init__(*args, queryset=queryset, **kwargs)
+
+    def get_filter_predicate(self, v):
+        # django-filter would compare the relation with the slug (``topics="energy"``); match the record.
+        return {self.field_name: v}
+
+
+class YearFilter(django_filters.NumberFilter):
+    """A calendar year; years a date cannot hold are a validation error, not a server error."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 9999)
+        super().__init__(*args, **kwargs)
 
 
 class DocumentFilterSet(django_filters.FilterSet):
@@ -55,8 +86,8 @@ class DocumentFilterSet(django_filters.FilterSet):
     signatory = SlugMultipleFilter(field_name="signatories", queryset=published(State))
     adoption = django_filters.MultipleChoiceFilter(choices=Adoption.choices)
     date = django_filters.DateFromToRangeFilter(label="Date (after / before)")
-    year_from = django_filters.NumberFilter(field_name="date__year", lookup_expr="gte", label="From year")
-    year_to = django_filters.NumberFilter(field_name="date__year", lookup_expr="lte", label="To year")
+    year_from = YearFilter(field_name="date__year", lookup_expr="gte", label="From year")
+    year_to = YearFilter(field_name="date__year", lookup_expr="lte", label="To year")
     search = django_filters.CharFilter(method="filter_search", label="Words")
     ordering = django_filters.OrderingFilter(
         fields=(("date", "date"), ("title", "title"), ("updated_at", "updated")),
@@ -140,3 +171,57 @@ class ChairmanshipFilterSet(django_filters.FilterSet):
     class Meta:
         model = Chairmanship
         fields = ()
+
+
+class MembershipFilterSet(django_filters.FilterSet):
+    state = SlugMultipleFilter(field_name="state", queryset=published(State))
+    status = django_filters.MultipleChoiceFilter(choices=MembershipStatus.choices)
+    active_on = django_filters.DateFilter(method="filter_active_on", label="Active on (YYYY-MM-DD)")
+    ordering = django_filters.OrderingFilter(fields=(("start_date", "start"), ("state__short_name", "state")))
+
+    class Meta:
+        model = Membership
+        fields = ()
+
+    def filter_active_on(self, queryset, name, value):
+        return queryset.active_on(value)
+
+
+class TopicFilterSet(django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search", label="Words")
+    ordering = django_filters.OrderingFilter(fields=(("name", "name"),))
+
+    class Meta:
+        model = Topic
+        fields = ()
+
+    def filter_search(self, queryset, name, value):
+        return text_search(queryset, ("name", "description"), value)
+
+
+class SourceFilterSet(django_filters.FilterSet):
+    published_on = django_filters.DateFromToRangeFilter(label="Published (after / before)")
+    search = django_filters.CharFilter(method="filter_search", label="Words")
+    ordering = django_filters.OrderingFilter(fields=(("title", "title"), ("published_on", "published")))
+
+    class Meta:
+        model = Source
+        fields = ()
+
+    def filter_search(self, queryset, name, value):
+        return text_search(queryset, ("title", "publisher", "author", "note"), value)
+
+
+class KeyFigureFilterSet(django_filters.FilterSet):
+    chairmanship = SlugMultipleFilter(field_name="chairmanship", queryset=published(Chairmanship))
+    summit = SlugMultipleFilter(field_name="summit", queryset=published(Summit))
+    topic = SlugMultipleFilter(field_name="topics", queryset=Topic.objects.all())
+    search = django_filters.CharFilter(method="filter_search", label="Words")
+    ordering = django_filters.OrderingFilter(fields=(("label", "label"), ("as_of", "as_of")))
+
+    class Meta:
+        model = KeyFigure
+        fields = ()
+
+    def filter_search(self, queryset, name, value):
+        return text_search(queryset, ("label", "unit", "period", "note"), value)

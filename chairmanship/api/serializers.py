@@ -1,0 +1,408 @@
+"""Representations of the archive's records.
+
+Each record carries ``url`` (its API address) and ``html_url`` (its public page, where it has one).
+Related records read as compact summaries (slug, name or title, url) and are written as slugs. A
+related record the reader may not see (a draft, a scheduled record) reads as ``null`` or is left out
+of the list, so the API never reveals what the site does not publish.
+"""
+
+import copy
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import slug_re
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.settings import api_settings
+
+from chairmanship.models import (
+    Chairmanship,
+    Document,
+    Initiative,
+    KeyFigure,
+    Membership,
+    PublicationStatus,
+    Publishable,
+    Source,
+    State,
+    Summit,
+    Topic,
+)
+
+PUBLICATION_FIELDS = ("status", "published_at", "updated_at", "version")
+
+
+def visible(record, context) -> bool:
+    """Whether the reader of this representation may see ``record``."""
+    if not context.get("public", True) or not isinstance(record, Publishable):
+        return True
+    return record.is_public
+
+
+# --- Summaries of related records ------------------------------------------------------------------
+
+
+class StateSummarySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="short_name", read_only=True)
+    url = serializers.HyperlinkedIdentityField(view_name="api:state-detail", lookup_field="slug")
+
+    class Meta:
+        model = State
+        fields = ("slug", "name", "url")
+
+
+class ChairmanshipSummarySerializer(serializers.ModelSerializer):
+    title = serializers.CharField(source="__str__", read_only=True, help_text="The chair and the years.")
+    url = serializers.HyperlinkedIdentityField(view_name="api:chairmanship-detail", lookup_field="slug")
+
+    class Meta:
+        model = Chairmanship
+        fields = ("slug", "title", "url")
+
+
+class SummitSummarySerializer(serializers.ModelSerializer):
+    title = serializers.CharField(source="__str__", read_only=True, help_text="Number, city and year.")
+    url = serializers.HyperlinkedIdentityField(view_name="api:summit-detail", lookup_field="slug")
+
+    class Meta:
+        model = Summit
+        fields = ("slug", "number", "title", "url")
+
+
+class DocumentSummarySerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:document-detail", lookup_field="slug")
+
+    class Meta:
+        model = Document
+        fields = ("slug", "title", "url")
+
+
+class TopicSummarySerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:topic-detail", lookup_field="slug")
+
+    class Meta:
+        model = Topic
+        fields = ("slug", "name", "url")
+
+
+class SourceSummarySerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:source-detail", lookup_field="slug")
+
+    class Meta:
+        model = Source
+        fields = ("slug", "title", "url")
+
+
+class SummaryRelatedField(serializers.SlugRelatedField):
+    """A related record: written as its slug, read as a compact summary (``null`` when not visible)."""
+
+    def __init__(self, *, summary_serializer, **kwargs):
+        self.summary_serializer = summary_serializer
+        kwargs.setdefault("slug_field", "slug")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        # A malformed slug never reaches the database (PostgreSQL refuses NUL characters, for one).
+        if not isinstance(data, str) or not slug_re.match(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+    def to_representation(self, record):
+        if not visible(record, self.context):
+            return None
+        return self.summary_serializer(record, context=self.context).data
+
+    def get_choices(self, cutoff=None):
+        # The browsable API's form offers slugs (what a write takes), not summaries.
+        queryset = self.get_queryset()
+        if queryset is None:
+            return {}
+        if cutoff is not None:
+            queryset = queryset[:cutoff]
+        return {getattr(record, self.slug_field): self.display_value(record) for record in queryset}
+
+
+def related(model, summary_serializer, *, many=False, read_only=False, **kwargs):
+    if not read_only:
+        kwargs["queryset"] = model.objects.all()
+    return SummaryRelatedField(summary_serializer=summary_serializer, many=many, read_only=read_only, **kwargs)
+
+
+# --- Shared behaviour -------------------------------------------------------------------------------
+
+
+@extend_schema_field({"type": "string", "format": "uri", "nullable": True, "readOnly": True})
+class PublicPageField(serializers.Field):
+    """The absolute address of the public page showing the record (``null`` where there is none)."""
+
+    def __init__(self, **kwargs):
+        kwargs.update(source="*", read_only=True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, record):
+        page = self.parent.public_page(record)
+        if page is None:
+            return None
+        return self.context["request"].build_absolute_uri(page)
+
+
+class ArchiveSerializer(serializers.ModelSerializer):
+    """Validates a write as the admin would: field rules, constraints and the model's ``clean()``."""
+
+    html_url = PublicPageField(help_text="The record's page on the public site.")
+
+    def public_page(self, record) -> str | None:
+        return record.get_absolute_url() if hasattr(record, "get_absolute_url") else None
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        if issubclass(model, Publishable):
+            status = attrs.get("status", getattr(self.instance, "status", PublicationStatus.DRAFT))
+            published_at = attrs.get("published_at", getattr(self.instance, "published_at", None))
+            if status == PublicationStatus.PUBLISHED and published_at is None:
+                attrs["published_at"] = timezone.now()
+        many_to_many = {field.name for field in model._meta.many_to_many}
+        candidate = copy.copy(self.instance) if self.instance is not None else model()
+        for name, value in attrs.items():
+            if name not in many_to_many:
+                setattr(candidate, name, value)
+        try:
+            candidate.full_clean(exclude=many_to_many)
+        except DjangoValidationError as error:
+            messages = error.message_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.messages}
+            raise serializers.ValidationError(
+                {
+                    (api_settings.NON_FIELD_ERRORS_KEY if name == NON_FIELD_ERRORS else name): text
+                    for name, text in messages.items()
+                }
+            ) from error
+        return attrs
+
+
+# --- One serializer per resource --------------------------------------------------------------------
+
+
+class MembershipPeriodSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:membership-detail")
+
+    class Meta:
+        model = Membership
+        fields = ("id", "url", "status", "start_date", "end_date")
+
+
+class StateSerializer(ArchiveSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:state-detail", lookup_field="slug")
+    memberships = MembershipPeriodSerializer(
+        many=True, read_only=True, help_text="Its periods as member, observer or dialogue partner, oldest first."
+    )
+    sources = related(Source, SourceSummarySerializer, many=True, required=False)
+
+    class Meta:
+        model = State
+        fields = (
+            "url",
+            "html_url",
+            "slug",
+            "short_name",
+            "official_name",
+            "iso_alpha2",
+            "iso_alpha3",
+            "capital",
+            "summary",
+            "memberships",
+            "sources",
+            *PUBLICATION_FIELDS,
+        )
+
+
+class MembershipSerializer(ArchiveSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:membership-detail")
+    state = related(State, StateSummarySerializer)
+    summit = related(Summit, SummitSummarySerializer, allow_null=True, required=False)
+    sources = related(Source, SourceSummarySerializer, many=True, required=False)
+
+    class Meta:
+        model = Membership
+        fields = ("id", "url", "html_url", "state", "status", "start_date", "end_date", "summit", "note", "sources")
+
+    def public_page(self, record):
+        return record.state.get_absolute_url() if visible(record.state, self.context) else None
+
+
+class ChairmanshipSerializer(ArchiveSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:chairmanship-detail", lookup_field="slug")
+    state = related(State, StateSummarySerializer)
+    closing_summit = related(
+        Summit,
+        SummitSummarySerializer,
+        source="culminating_summit",
+        read_only=True,
+        help_text="The summit that closed the term (set on the summit).",
+    )
+    sources = related(Source, SourceSummarySerializer, many=True, required=False)
+
+    class Meta:
+        model = Chairmanship
+        fields = (
+            "url",
+            "html_url",
+            "slug",
+            "state",
+            "start_date",
+            "end_date",
+            "motto",
+            "priorities",
+            "summary",
+            "closing_summit",
+            "sources",
+            *PUBLICATION_FIELDS,
+        )
+
+
+class SummitSerializer(ArchiveSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:summit-detail", lookup_field="slug")
+    host_state = related(State, StateSummarySerializer)
+    chairmanship = related(Chairmanship, ChairmanshipSummarySerializer, allow_null=True, required=False)
+    sources = related(Source, SourceSummarySerializer, many=True, required=False)
+
+    class Meta:
+        model = Summit
+        fields = (
+            "url",
+            "html_url",
+            "slug",
+            "number",
+            "host_state",
+            "host_city",
+            "start_date",
+            "end_date",
+            "format",
+            "theme",
+            "chairmanship",
+            "summary",
+            "documents_signed_reported",
+            "sources",
+            *PUBLICATION_FIELDS,
+        )
+
+
+class DocumentSerializer(ArchiveSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:document-detail", lookup_field="slug")
+    type = serializers.ChoiceField(source="document_type", choices=Document._meta.get_field("document_type").choices)
+    topics = related(Topic, TopicSummarySerializer, many=True, required=False)
+    summit = related(Summit, SummitSummarySerializer, allow_null=True, required=False)
+    chairmanship = related(Chairmanship, ChairmanshipSummarySerializer, allow_null=True, required=False)
+    signatories = related(State, StateSummarySerializer, many=True, required=False)
+    pdf = serializers.FileField(read_only=True, allow_null=True, help_text="The official text as a PDF, if any.")
+    sources = related(Source, SourceSummarySerializer, many=True, required=False)
+
+    class Meta:
+        model = Document
+        fields = (
+            "url",
+            "html_url",
+            "slug",
+            "title",
+            "type",
+            "topics",
+            "summit",
+            "chairmanship",
+            "date",
+            "signatories",
+            "adoption",
+            "entered_into_force",
+            "summary",
+            "full_text",
+            "pdf",
+            "sources",
+            *PUBLICATION_FIELDS,
+        )
+
+
+class InitiativeSerializer(ArchiveSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:initiative-detail", lookup_field="slug")
+    proposers = related(State, StateSummarySerializer, many=True, required=False)
+    chairmanship = related(Chairmanship, ChairmanshipSummarySerializer, allow_null=True, required=False)
+    summit = related(Summit, SummitSummarySerializer, allow_null=True, required=False)
+    topics = related(Topic, TopicSummarySerializer, many=True, required=False)
+    documents = related(Document, DocumentSummarySerializer, many=True, required=False)
+    sources = related(Source, SourceSummarySerializer, many=True, required=False)
+
+    class Meta:
+        model = Initiative
+        fields = (
+            "url",
+            "html_url",
+            "slug",
+            "title",
+            "category",
+            "implementation_status",
+            "proposers",
+            "chairmanship",
+            "summit",
+            "topics",
+            "documents",
+            "summary",
+            "sources",
+            *PUBLICATION_FIELDS,
+        )
+
+
+class KeyFigureSerializer(ArchiveSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:keyfigure-detail", lookup_field="slug")
+    display_value = serializers.CharField(read_only=True, help_text="Qualifier, number and unit, as the site shows.")
+    chairmanship = related(Chairmanship, ChairmanshipSummarySerializer, allow_null=True, required=False)
+    summit = related(Summit, SummitSummarySerializer, allow_null=True, required=False)
+    topics = related(Topic, TopicSummarySerializer, many=True, required=False)
+    source = related(Source, SourceSummarySerializer)
+
+    class Meta:
+        model = KeyFigure
+        fields = (
+            "url",
+            "html_url",
+            "slug",
+            "label",
+            "value",
+            "unit",
+            "qualifier",
+            "display_value",
+            "as_of",
+            "period",
+            "chairmanship",
+            "summit",
+            "topics",
+            "note",
+            "source",
+        )
+
+    def public_page(self, record):
+        for described in (record.chairmanship, record.summit):
+            if described is not None and visible(described, self.context):
+                return described.get_absolute_url()
+        return None
+
+
+class TopicSerializer(ArchiveSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:topic-detail", lookup_field="slug")
+
+    class Meta:
+        model = Topic
+        fields = ("url", "html_url", "slug", "name", "description")
+
+    def public_page(self, record):
+        return f"{reverse('chairmanship:document_list')}?topic={record.slug}"
+
+
+class SourceSerializer(ArchiveSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:source-detail", lookup_field="slug")
+    address = serializers.URLField(
+        source="url", max_length=500, required=False, allow_blank=True, help_text="Where the source can be read."
+    )
+
+    class Meta:
+        model = Source
+        fields = ("url", "html_url", "slug", "title", "publisher", "author", "published_on", "address", "note")

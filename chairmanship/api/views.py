@@ -1,0 +1,273 @@
+"""The API's viewsets: one per resource, all sharing the visibility, caching and editing rules.
+
+- Reads: the public subset (``published()``) for everyone but editors (staff), who read everything.
+- Lists and details carry ETag and Last-Modified; If-None-Match / If-Modified-Since answer 304.
+- Writes need the model permissions (``EditorModelPermissions``), honour If-Match (412 on a lost
+  update), follow the publish rule of ``chairmanship.services`` and record a django-reversion revision.
+"""
+
+import reversion
+from django.db import transaction
+from django.utils.cache import patch_vary_headers
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chairmanship import filters
+from chairmanship.api import conditional, serializers
+from chairmanship.api.exceptions import PreconditionFailed, PublicationRefused
+from chairmanship.api.permissions import check_deletion, check_publication_change, sees_unpublished
+from chairmanship.models import (
+    Chairmanship,
+    Document,
+    Initiative,
+    KeyFigure,
+    Membership,
+    PublicationStatus,
+    Publishable,
+    Source,
+    State,
+    Summit,
+    Topic,
+)
+from chairmanship.services import publication_problems
+
+SLUG_PATTERN = r"[-a-zA-Z0-9_]+"
+# Larger numbers cannot be primary keys; refusing them in the URL keeps them away from the database.
+ID_PATTERN = r"[0-9]{1,18}"
+
+
+class ArchiveViewSet(viewsets.ModelViewSet):
+    model: type = None
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
+
+    # --- Reading -----------------------------------------------------------------------------------
+
+    def reads_public_subset(self) -> bool:
+        return not sees_unpublished(self.request.user)
+
+    def get_queryset(self):
+        public = self.reads_public_subset()
+        manager = self.model.objects
+        queryset = manager.for_api(public=public) if hasattr(manager, "for_api") else manager.all()
+        if public and hasattr(queryset, "published"):
+            queryset = queryset.published()
+        return queryset
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "public": self.reads_public_subset()}
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        variant = "public" if self.reads_public_subset() else "editor"
+        validators = conditional.for_queryset(queryset, variant=variant)
+        if validators is not None and validators.not_modified(request):
+            return self.not_modified(validators)
+        page = self.paginate_queryset(queryset)
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        validators = validators or conditional.for_representation(response.data)
+        if validators.not_modified(request):
+            return self.not_modified(validators)
+        return validators.apply(response)
+
+    def retrieve(self, request, *args, **kwargs):
+        record = self.get_object()
+        if issubclass(self.model, Publishable):
+            validators = conditional.for_record(record)
+            if validators.not_modified(request):
+                return self.not_modified(validators)
+            return validators.apply(Response(self.get_serializer(record).data))
+        data = self.get_serializer(record).data
+        validators = conditional.for_record(record, data)
+        if validators.not_modified(request):
+            return self.not_modified(validators)
+        return validators.apply(Response(data))
+
+    def not_modified(self, validators):
+        return validators.apply(Response(status=status.HTTP_304_NOT_MODIFIED))
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # The representation depends on who asks (editors see drafts).
+        patch_vary_headers(response, ("Authorization", "Cookie"))
+        return response
+
+    # --- Writing -----------------------------------------------------------------------------------
+
+    def get_object(self):
+        record = super().get_object()
+        if self.request.method not in ("GET", "HEAD", "OPTIONS"):
+            data = None if issubclass(self.model, Publishable) else self.get_serializer(record).data
+            if conditional.for_record(record, data).precondition_failed(self.request):
+                raise PreconditionFailed()
+        return record
+
+    def check_publication(self, serializer):
+        if not issubclass(self.model, Publishable):
+            return
+        before = serializer.instance
+        data = serializer.validated_data
+        check_publication_change(
+            self.request.user,
+            self.model,
+            before,
+            status=data.get("status", getattr(before, "status", None)),
+            published_at=data.get("published_at", getattr(before, "published_at", None)),
+        )
+
+    def save_with_revision(self, serializer, action: str):
+        with transaction.atomic(), reversion.create_revision():
+            record = serializer.save()
+            # Checked after saving, on the record as it will stand (its sources included); a refusal
+            # rolls the whole write back.
+            if isinstance(record, Publishable) and record.status == PublicationStatus.PUBLISHED:
+                problems = publication_problems(record)
+                if problems:
+                    raise PublicationRefused(problems)
+            reversion.set_user(self.request.user)
+            changed = ", ".join(sorted(serializer.validated_data)) or "nothing"
+            reversion.set_comment(f"Changed through the API: {action} ({changed}).")
+        self.saved_record = record
+
+    def perform_create(self, serializer):
+        self.check_publication(serializer)
+        self.save_with_revision(serializer, "created")
+
+    def perform_update(self, serializer):
+        self.check_publication(serializer)
+        self.save_with_revision(serializer, "updated")
+
+    def perform_destroy(self, record):
+        if isinstance(record, Publishable):
+            check_deletion(self.request.user, record)
+        with transaction.atomic():
+            # The last state is saved as a revision first (django-reversion skips objects that no longer
+            # exist when a revision closes), so the deleted record can be recovered from the history.
+            with reversion.create_revision():
+                reversion.add_to_revision(record)
+                reversion.set_user(self.request.user)
+                reversion.set_comment(f"Changed through the API: deleted {record}.")
+            record.delete()
+
+    def create(self, request, *args, **kwargs):
+        response = super().create(request, *args, **kwargs)
+        return self.with_validators_of_saved(response)
+
+    def update(self, request, *args, **kwargs):
+        response = super().update(request, *args, **kwargs)
+        return self.with_validators_of_saved(response)
+
+    def with_validators_of_saved(self, response):
+        # The client can send the new ETag with its next If-Match.
+        record = getattr(self, "saved_record", None)
+        if record is not None:
+            conditional.for_record(record, response.data).apply(response)
+        return response
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List states", description="SCO states, with their membership periods."),
+    retrieve=extend_schema(summary="One state"),
+)
+class StateViewSet(ArchiveViewSet):
+    model = State
+    serializer_class = serializers.StateSerializer
+    filterset_class = filters.StateFilterSet
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List membership periods", description="Who held which status, and when."),
+    retrieve=extend_schema(summary="One membership period"),
+)
+class MembershipViewSet(ArchiveViewSet):
+    model = Membership
+    serializer_class = serializers.MembershipSerializer
+    filterset_class = filters.MembershipFilterSet
+    lookup_field = "pk"
+    lookup_value_regex = ID_PATTERN
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List chairmanships", description="Annual chairmanships, latest first."),
+    retrieve=extend_schema(summary="One chairmanship"),
+)
+class ChairmanshipViewSet(ArchiveViewSet):
+    model = Chairmanship
+    serializer_class = serializers.ChairmanshipSerializer
+    filterset_class = filters.ChairmanshipFilterSet
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List summits", description="Meetings of the Council of Heads of State."),
+    retrieve=extend_schema(summary="One summit"),
+)
+class SummitViewSet(ArchiveViewSet):
+    model = Summit
+    serializer_class = serializers.SummitSerializer
+    filterset_class = filters.SummitFilterSet
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List documents", description="Declarations, decisions, agreements and more."),
+    retrieve=extend_schema(summary="One document"),
+)
+class DocumentViewSet(ArchiveViewSet):
+    model = Document
+    serializer_class = serializers.DocumentSerializer
+    filterset_class = filters.DocumentFilterSet
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List initiatives", description="Initiatives proposed or launched in the SCO."),
+    retrieve=extend_schema(summary="One initiative"),
+)
+class InitiativeViewSet(ArchiveViewSet):
+    model = Initiative
+    serializer_class = serializers.InitiativeSerializer
+    filterset_class = filters.InitiativeFilterSet
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List topics"),
+    retrieve=extend_schema(summary="One topic"),
+)
+class TopicViewSet(ArchiveViewSet):
+    model = Topic
+    serializer_class = serializers.TopicSerializer
+    filterset_class = filters.TopicFilterSet
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List key figures", description="Numbers the sources report, with units."),
+    retrieve=extend_schema(summary="One key figure"),
+)
+class KeyFigureViewSet(ArchiveViewSet):
+    model = KeyFigure
+    serializer_class = serializers.KeyFigureSerializer
+    filterset_class = filters.KeyFigureFilterSet
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List sources", description="The sources every fact in the archive cites."),
+    retrieve=extend_schema(summary="One source"),
+)
+class SourceViewSet(ArchiveViewSet):
+    model = Source
+    serializer_class = serializers.SourceSerializer
+    filterset_class = filters.SourceFilterSet
+
+
+@extend_schema(exclude=True)
+class UnknownAddressView(APIView):
+    """Any other address under /api/: a 404 in the problem shape, whatever the method."""
+
+    authentication_classes = ()
+    permission_classes = ()
+
+    def dispatch_not_found(self, request, *args, **kwargs):
+        raise NotFound(f"There is nothing at {request.path}. The API starts at /api/v1/.")
+
+    get = head = post = put = patch = delete = options = dispatch_not_found

@@ -1,0 +1,136 @@
+"""Query budgets of the API lists: the same number of queries for one record as for twenty.
+
+Each list shows related records as summaries; without the ``for_api()`` queryset methods every row
+would load its summit, chairmanship (and its state), topics, signatories, proposers, documents and
+sources one by one: the N+1 these tests guard against.
+"""
+
+# ruff: noqa: F811 (the API fixtures are imported from tests/api_support.py and requested by name)
+
+import datetime
+from http import HTTPStatus
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests import factories
+from tests.api_support import api_client, editor, editor_client, generous_api_rates  # noqa: F401 (fixtures)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("generous_api_rates")]
+
+
+def add_state(n):
+    state = factories.StateFactory()
+    factories.MembershipFactory(state=state, start_date=datetime.date(2001, 6, 15))
+    return state
+
+
+def add_membership(n):
+    return factories.MembershipFactory(summit=factories.SummitFactory())
+
+
+def add_chairmanship(n):
+    chairmanship = factories.ChairmanshipFactory()
+    factories.SummitFactory(chairmanship=chairmanship)
+    return chairmanship
+
+
+def add_summit(n):
+    return factories.SummitFactory(chairmanship=factories.ChairmanshipFactory())
+
+
+def add_document(n):
+    summit = factories.SummitFactory()
+    document = factories.DocumentFactory(summit=summit, chairmanship=factories.ChairmanshipFactory())
+    document.topics.add(factories.TopicFactory(), factories.TopicFactory())
+    document.signatories.add(summit.host_state, factories.StateFactory(draft=True))
+    return document
+
+
+def add_initiative(n):
+    initiative = factories.InitiativeFactory(
+        summit=factories.SummitFactory(), chairmanship=factories.ChairmanshipFactory()
+    )
+    initiative.proposers.add(factories.StateFactory())
+    initiative.topics.add(factories.TopicFactory())
+    initiative.documents.add(factories.DocumentFactory(), factories.DocumentFactory(draft=True))
+    return initiative
+
+
+def add_key_figure(n):
+    figure = factories.KeyFigureFactory(summit=factories.SummitFactory())
+    figure.topics.add(factories.TopicFactory())
+    return figure
+
+
+BUILDERS = {
+    "states": add_state,
+    "memberships": add_membership,
+    "chairmanships": add_chairmanship,
+    "summits": add_summit,
+    "documents": add_document,
+    "initiatives": add_initiative,
+    "topics": lambda n: factories.TopicFactory(),
+    "key-figures": add_key_figure,
+    "sources": lambda n: factories.SourceFactory(),
+}
+
+
+def queries_for(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == HTTPStatus.OK, response.content
+    return len(captured)
+
+
+@pytest.fixture(autouse=True)
+def _no_page_cache(settings):
+    # Anonymous answers may come whole from the page cache; these tests count what the API itself costs.
+    settings.PAGE_CACHE = False
+
+
+@pytest.mark.parametrize("resource", list(BUILDERS))
+def test_a_public_list_costs_the_same_queries_for_twenty_records_as_for_one(
+    api_client, django_assert_num_queries, resource
+):
+    """Guards against one query per row for each related summary (the N+1 of nested serializers)."""
+    build = BUILDERS[resource]
+    url = f"/api/v1/{resource}/?page_size=100"
+    build(0)
+    budget = queries_for(api_client, url)
+
+    for n in range(1, 20):
+        build(n)
+
+    with django_assert_num_queries(budget):
+        response = api_client.get(url)
+    assert response.json()["count"] >= 20
+
+
+@pytest.mark.parametrize("resource", ["documents", "initiatives", "summits"])
+def test_an_editors_list_costs_the_same_queries_for_twenty_records_as_for_one(
+    editor_client, django_assert_num_queries, resource
+):
+    """Editors also see drafts; their related summaries must be prefetched just the same."""
+    build = BUILDERS[resource]
+    url = f"/api/v1/{resource}/?page_size=100"
+    build(0)
+    budget = queries_for(editor_client, url)
+
+    for n in range(1, 20):
+        build(n)
+
+    with django_assert_num_queries(budget):
+        editor_client.get(url)
+
+
+def test_a_document_list_answers_304_with_a_single_query(api_client, django_assert_num_queries):
+    """A client holding the current ETag costs one aggregate query, not the page and its relations."""
+    for n in range(3):
+        add_document(n)
+    etag = api_client.get("/api/v1/documents/")["ETag"]
+
+    with django_assert_num_queries(1):
+        response = api_client.get("/api/v1/documents/", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == HTTPStatus.NOT_MODIFIED
