@@ -15,11 +15,13 @@ FIND_PYTHON = for candidate in $(PYTHON_CANDIDATES); do \
 	  if $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	    command -v $$candidate; exit 0; fi; done; exit 1
 
-.PHONY: help run test lint check-migrations load clean
+.PHONY: help venv run serve test lint load bench bench-smoke clean
 
 help:
 	@echo "make run    set up .venv, migrate, load the curated fixtures and serve http://$(HOST):$(PORT)/"
 	@echo "make test   set up .venv and run the whole test suite (DATABASE_URL=postgres://... for PostgreSQL)"
+	@echo "make serve  the production stack locally: collectstatic, WhiteNoise, gunicorn, DEBUG off"
+	@echo "make bench  benchmark the production stack on 100 000 synthetic documents (PostgreSQL, Redis, wrk)"
 	@echo "make lint   ruff check and the migrations check"
 
 $(VENV)/.installed: $(REQUIREMENTS)
@@ -42,6 +44,26 @@ run: load
 	@echo ""
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
+# The production stack on this machine: DEBUG off, collected and hashed static files served by WhiteNoise,
+# gunicorn with sco_site/gunicorn.conf.py. Reads .env when present; without SECRET_KEY a random one is made
+# for this run only (sessions then end when the server stops).
+serve: $(VENV)/.installed
+	@set -a; [ ! -f .env ] || . ./.env; set +a; \
+	  export DEBUG=0 SECRET_KEY="$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}"; \
+	  $(PY) manage.py migrate --no-input -v0 && $(PY) manage.py load_archive -v0 && \
+	  $(PY) manage.py collectstatic --no-input -v0 && \
+	  echo "Production stack on http://$(HOST):$(PORT)/ (gunicorn, DEBUG off)" && \
+	  HOST=$(HOST) PORT=$(PORT) exec $(VENV)/bin/gunicorn -c sco_site/gunicorn.conf.py
+
+# The benchmark: a 100 000-document synthetic dataset on PostgreSQL (database sco_bench), the production
+# stack, wrk per URL; prints and writes bench/RESULTS.md. bench-smoke is the few-second version CI runs.
+bench: $(VENV)/.installed
+	$(PY) bench/run.py
+
+bench-smoke: $(VENV)/.installed
+	@mkdir -p artifacts
+	$(PY) bench/run.py --smoke --database sco_bench_smoke --output artifacts/bench-smoke.md
+
 test: $(VENV)/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -51,3 +73,27 @@ lint: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+
+.PHONY: schema-check schemathesis
+
+# The OpenAPI schema must generate without a single warning.
+schema-check: $(VENV)/.installed
+	SECRET_KEY=schema-check-only $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+# Fuzzes the live API against its own schema: a throwaway SQLite database with the curated fixtures,
+# a server on a free local port (stopped afterwards), a bounded number of examples per operation.
+SCHEMATHESIS_EXAMPLES ?= 10
+schemathesis: $(VENV)/.installed
+	@set -euo pipefail; \
+	  workdir=$$(mktemp -d); \
+	  port=$$($(PY) -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
+	  export DATABASE_URL="sqlite:///$$workdir/db.sqlite3" MEDIA_ROOT="$$workdir/media" SECRET_KEY=schemathesis-only \
+	    DEBUG=0 API_THROTTLE_ANON=100000/minute API_THROTTLE_USER=100000/minute; \
+	  $(PY) manage.py migrate --no-input -v 0; \
+	  $(PY) manage.py load_archive -v 0; \
+	  $(VENV)/bin/gunicorn sco_site.wsgi:application --bind 127.0.0.1:$$port --workers 2 \
+	    >"$$workdir/server.log" 2>&1 & server=$$!; \
+	  trap 'kill $$server 2>/dev/null; wait $$server 2>/dev/null; rm -rf "$$workdir"' EXIT; \
+	  $(VENV)/bin/schemathesis --config-file schemathesis.toml run http://127.0.0.1:$$port/api/schema/ --checks all \
+	    --max-examples $(SCHEMATHESIS_EXAMPLES) --workers 2 --wait-for-schema 30 --seed 1 \
+	    || { echo "== server log"; tail -n 40 "$$workdir/server.log"; exit 1; }

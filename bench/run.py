@@ -1,0 +1,372 @@
+"""`make bench`: measure the production stack on a large synthetic dataset and write bench/RESULTS.md.
+
+Steps: (1) a PostgreSQL database of its own, filled by ``generate_demo_data``; (2) gunicorn with the
+production settings, the page cache off, then on (Redis); (3) wrk for a fixed time per URL, with a Lua
+script reporting requests/s, p50/p95/p99 and errors; (4) SQL queries per request, counted in-process
+against the same database; (5) worker memory after the runs; (6) the figures against their targets.
+
+    python bench/run.py              # the full run: 100 000 documents, 10 000 initiatives
+    python bench/run.py --smoke      # a few seconds per URL on a small dataset, so the benchmark cannot rot
+"""
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+LUA_REPORT = """
+done = function(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+               + summary.errors.status + summary.errors.timeout
+  io.write(string.format('{"requests": %d, "seconds": %f, "errors": %d, "p50": %f, "p95": %f, "p99": %f}\\n',
+    summary.requests, summary.duration / 1e6, errors,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+end
+"""
+
+
+@dataclass
+class Target:
+    name: str
+    path: str
+    headers: dict = field(default_factory=dict)
+    kind: str = "page"  # page, api, bare, values, conditional
+
+
+@dataclass
+class Measurement:
+    target: Target
+    mode: str
+    requests_per_second: float
+    p50: float
+    p95: float
+    p99: float
+    errors: int
+    queries: int | None = None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run(command: list[str], env: dict, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(command, cwd=ROOT, env=env, check=True, **kwargs)
+
+
+def ensure_wrk() -> str:
+    wrk = shutil.which("wrk")
+    if wrk:
+        return wrk
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("Installing wrk (Debian package)...", flush=True)
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "wrk"],
+            check=True,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+        return shutil.which("wrk") or sys.exit("wrk could not be installed.")
+    sys.exit("The benchmark needs wrk: install it with 'apt-get install wrk'.")
+
+
+def prepare_database(database_url: str, admin_url: str, name: str, env: dict, sizes: dict) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    run([PYTHON, "manage.py", "migrate", "--no-input", "-v0"], env)
+    started = time.monotonic()
+    run([PYTHON, "manage.py", "generate_demo_data", *[f"--{key}={value}" for key, value in sizes.items()]], env)
+    print(f"Synthetic dataset built in {time.monotonic() - started:.0f} s", flush=True)
+
+
+def start_server(env: dict, port: int, workers: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [
+            str(Path(PYTHON).parent / "gunicorn"),
+            "-c",
+            "sco_site/gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--max-requests",
+            "0",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return server
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.5)
+    stop_server(server)
+    sys.exit("gunicorn did not become healthy within 60 s.")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+def worker_memory_mb(server: subprocess.Popen) -> list[float]:
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    sizes = []
+    for pid in children.read_text().split() if children.exists() else []:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)
+    return sizes
+
+
+def etag_of(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
+        return response.headers.get("ETag", "")
+
+
+def drive(wrk: str, url: str, headers: dict, seconds: int, connections: int, script: Path) -> dict:
+    command = [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", str(script)]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    report = json.loads(output.strip().splitlines()[-1])
+    report["rps"] = report["requests"] / report["seconds"] if report["seconds"] else 0.0
+    return report
+
+
+def count_queries(env: dict, targets: list[Target]) -> dict[str, int]:
+    """SQL queries per request for each URL, counted by Django itself against the benchmark database."""
+    probe = """
+import json, sys
+import django
+django.setup()
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+client = Client()
+counts = {}
+for name, path, headers in json.loads(sys.argv[1]):
+    client.get(path, headers=headers)  # warm per-process state, as a running worker has it
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, headers=headers)
+    counts[name] = len(queries) if response.status_code < 400 else -response.status_code
+print(json.dumps(counts))
+"""
+    spec = json.dumps([[t.name, t.path, t.headers] for t in targets if t.kind != "conditional"])
+    output = subprocess.run(
+        [PYTHON, "-c", probe, spec],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "sco_site.settings", "ALLOWED_HOSTS": "testserver,127.0.0.1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def targets_for(documents: int) -> list[Target]:
+    deep_page = max(2, documents // 20 // 2)
+    return [
+        Target("bare Django view", "/bench/bare/", kind="bare"),
+        Target("home", "/"),
+        Target("summit detail", "/summits/synthetic-summit-1/"),
+        Target("document archive, two filters", "/documents/?type=decision&topic=synthetic-energy"),
+        Target("document archive, page 1", "/documents/"),
+        Target(f"document archive, page {deep_page}", f"/documents/?page={deep_page}"),
+        Target("document detail", "/documents/synthetic-document-1/"),
+        Target("search", "/search/?q=energy+corridor"),
+        Target("API document list, filtered", "/api/v1/documents/?type=decision&topic=synthetic-energy", kind="api"),
+        Target(
+            "hand-written values() JSON list",
+            "/bench/documents-values/?type=decision&topic=synthetic-energy",
+            kind="values",
+        ),
+        Target("API document detail", "/api/v1/documents/synthetic-document-1/", kind="api"),
+        Target("API document detail, If-None-Match", "/api/v1/documents/synthetic-document-1/", kind="conditional"),
+    ]
+
+
+def verdicts(
+    results: list[Measurement], queries: dict, memory: list[float], documents: int
+) -> list[tuple[str, bool, str]]:
+    by = {(m.mode, m.target.name): m for m in results}
+    uncached = [m for m in results if m.mode == "uncached"]
+    bare = by[("uncached", "bare Django view")].requests_per_second
+    bare_cached = by[("cached", "bare Django view")].requests_per_second
+    pages = [m for m in uncached if m.target.kind in ("page", "api")]
+    checks = []
+    worst_queries = max(queries[m.target.name] for m in pages)
+    checks.append(("every page and API list runs at most 8 SQL queries", worst_queries <= 8, f"worst {worst_queries}"))
+    html = [m for m in uncached if m.target.kind == "page"]
+    worst_html = min(m.requests_per_second / bare for m in html)
+    checks.append(("uncached HTML pages >= 25% of the bare view", worst_html >= 0.25, f"worst {worst_html:.0%}"))
+    cached_html = [m for m in results if m.mode == "cached" and m.target.kind == "page"]
+    worst_cached = min(m.requests_per_second / bare_cached for m in cached_html)
+    checks.append(("cached hits >= 80% of the bare view", worst_cached >= 0.80, f"worst {worst_cached:.0%}"))
+    api = by[("uncached", "API document list, filtered")].requests_per_second
+    values = by[("uncached", "hand-written values() JSON list")].requests_per_second
+    checks.append(("API document list >= 60% of values() + JsonResponse", api >= 0.6 * values, f"{api / values:.0%}"))
+    full = by[("uncached", "API document detail")].requests_per_second
+    conditional = by[("uncached", "API document detail, If-None-Match")].requests_per_second
+    checks.append(("a 304 answer >= 2x the full response", conditional >= 2 * full, f"{conditional / full:.1f}x"))
+    search = by[("uncached", "search")].p95
+    checks.append((f"search p95 <= 10 ms on PostgreSQL at {documents} documents", search <= 10, f"{search:.1f} ms"))
+    deep = next(
+        m
+        for m in uncached
+        if m.target.name.startswith("document archive, page") and m.target.name != "document archive, page 1"
+    )
+    first = by[("uncached", "document archive, page 1")]
+    checks.append(
+        (
+            "deep archive page p95 within 1.5x of page 1",
+            deep.p95 <= 1.5 * first.p95,
+            f"{deep.p95:.1f} ms vs {first.p95:.1f} ms",
+        )
+    )
+    worst_p99 = max(m.p99 for m in results)
+    errors = sum(m.errors for m in results)
+    checks.append(
+        (
+            "p99 <= 100 ms at 10 connections, 0 errors",
+            worst_p99 <= 100 and errors == 0,
+            f"worst p99 {worst_p99:.1f} ms, {errors} errors",
+        )
+    )
+    biggest = max(memory) if memory else 0
+    checks.append(("worker memory after the run <= 150 MB each", biggest <= 150, f"largest {biggest:.0f} MB"))
+    return checks
+
+
+def write_report(path: Path, results, queries, memory, checks, args, sizes, elapsed) -> str:
+    bare = {m.mode: m.requests_per_second for m in results if m.target.kind == "bare"}
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run of `{'make bench-smoke' if args.smoke else 'make bench'}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: "
+        f"{os.cpu_count()} cores, PostgreSQL, Redis, gunicorn with {args.workers} sync workers; wrk with "
+        f"{args.connections} connections for {args.seconds} s per URL. Synthetic dataset: "
+        + ", ".join(f"{value} {key}" for key, value in sizes.items())
+        + f". Whole run: {elapsed:.0f} s.",
+        "",
+        "| URL | cache | requests/s | vs bare view | p50 ms | p95 ms | p99 ms | errors | SQL queries |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for m in results:
+        count = (
+            "0 (hit)" if m.mode == "cached" and m.target.kind in ("page", "api") else queries.get(m.target.name, "–")
+        )
+        lines.append(
+            f"| {m.target.name} `{m.target.path}` | {m.mode} | {m.requests_per_second:.0f} | "
+            f"{m.requests_per_second / bare[m.mode]:.0%} | {m.p50:.1f} | {m.p95:.1f} | {m.p99:.1f} | {m.errors} | {count} |"
+        )
+    lines += ["", "## Targets", "", "| target | met | measured |", "| --- | --- | --- |"]
+    lines += [f"| {name} | {'yes' if ok else '**no**'} | {detail} |" for name, ok, detail in checks]
+    lines += ["", f"Worker memory after the runs (MB): {', '.join(f'{size:.0f}' for size in memory)}", ""]
+    text = "\n".join(lines)
+    path.write_text(text)
+    return text
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--smoke", action="store_true", help="small dataset, a few seconds per URL")
+    parser.add_argument("--seconds", type=int)
+    parser.add_argument("--connections", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
+    parser.add_argument(
+        "--admin-url", default=os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    )
+    parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE", "sco_bench"))
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
+    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    args = parser.parse_args()
+    args.seconds = args.seconds or (2 if args.smoke else 15)
+    sizes = {"documents": 3000, "initiatives": 300} if args.smoke else {"documents": 100_000, "initiatives": 10_000}
+    sizes |= {"states": 40, "summits": 60}
+
+    started = time.monotonic()
+    wrk = ensure_wrk()
+    admin = args.admin_url.rsplit("/", 1)[0]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{admin}/{args.database}",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "BENCHMARK_ENDPOINTS": "1",
+        "LOG_LEVEL": "WARNING",
+    }
+    prepare_database(env["DATABASE_URL"], args.admin_url, args.database, env, sizes)
+    run([PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"], env)
+    targets = targets_for(sizes["documents"])
+    queries = count_queries({**env, "PAGE_CACHE": "0"}, targets)
+
+    results, memory = [], []
+    with tempfile.TemporaryDirectory() as scratch:
+        script = Path(scratch) / "report.lua"
+        script.write_text(LUA_REPORT)
+        for mode, extra in (
+            ("uncached", {"PAGE_CACHE": "0"}),
+            ("cached", {"PAGE_CACHE": "1", "REDIS_URL": args.redis_url}),
+        ):
+            if mode == "cached":
+                import redis
+
+                redis.Redis.from_url(args.redis_url).flushdb()
+            port = free_port()
+            server = start_server({**env, **extra}, port, args.workers)
+            try:
+                base = f"http://127.0.0.1:{port}"
+                etag = etag_of(base + "/api/v1/documents/synthetic-document-1/")
+                for target in targets:
+                    if mode == "cached" and target.kind not in ("page", "bare"):
+                        continue
+                    headers = {"If-None-Match": etag} if target.kind == "conditional" else target.headers
+                    drive(wrk, base + target.path, headers, 1, args.connections, script)  # warm-up
+                    report = drive(wrk, base + target.path, headers, args.seconds, args.connections, script)
+                    results.append(
+                        Measurement(
+                            target, mode, report["rps"], report["p50"], report["p95"], report["p99"], report["errors"]
+                        )
+                    )
+                    print(
+                        f"{mode:8} {target.name:45} {report['rps']:8.0f} req/s  p99 {report['p99']:6.1f} ms", flush=True
+                    )
+                memory = worker_memory_mb(server)
+            finally:
+                stop_server(server)
+
+    checks = verdicts(results, queries, memory, sizes["documents"])
+    print()
+    print(write_report(args.output, results, queries, memory, checks, args, sizes, time.monotonic() - started))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

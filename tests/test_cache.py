@@ -1,0 +1,100 @@
+"""The shared response cache: fast for anonymous readers, never stale after a change, harmless when down."""
+
+import datetime
+import logging
+from http import HTTPStatus
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from chairmanship.cache import NEXT_GO_LIVE_KEY, content_version
+from chairmanship.models import PublicationStatus
+from tests.factories import DocumentFactory, SummitFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+
+
+def test_a_repeated_anonymous_page_view_is_served_from_the_cache_without_sql(client, django_assert_num_queries):
+    """Guards the promise that a cached hit costs no database work at all."""
+    summit = SummitFactory(host_city="Astana")
+    first = client.get(summit.get_absolute_url())
+    assert first["X-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        second = client.get(summit.get_absolute_url())
+    assert second.status_code == HTTPStatus.OK
+    assert second["X-Cache"] == "hit"
+    assert second.content == first.content
+
+
+def test_an_edit_is_visible_at_once_to_anonymous_readers(client):
+    summit = SummitFactory(host_city="Astana", summary="Before the edit.")
+    client.get(summit.get_absolute_url())
+    summit.summary = "After the edit."
+    summit.save()
+    response = client.get(summit.get_absolute_url())
+    assert response["X-Cache"] == "miss"
+    assert b"After the edit." in response.content
+
+
+def test_unpublishing_removes_the_page_at_once(client):
+    summit = SummitFactory()
+    assert client.get(summit.get_absolute_url()).status_code == HTTPStatus.OK
+    summit.status = PublicationStatus.DRAFT
+    summit.save()
+    assert client.get(summit.get_absolute_url()).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_a_scheduled_record_appears_when_its_time_comes_without_anyone_saving(client):
+    document = DocumentFactory(scheduled=True)
+    assert client.get(document.get_absolute_url()).status_code == HTTPStatus.NOT_FOUND
+    assert cache.get(NEXT_GO_LIVE_KEY) == pytest.approx(document.published_at.timestamp())
+
+    # Time passes: the record's publication time is now in the past, but nothing was saved since.
+    type(document).objects.filter(pk=document.pk).update(published_at=timezone.now() - datetime.timedelta(seconds=1))
+    cache.set(NEXT_GO_LIVE_KEY, (timezone.now() - datetime.timedelta(seconds=1)).timestamp(), timeout=None)
+
+    assert client.get(document.get_absolute_url()).status_code == HTTPStatus.OK
+
+
+def test_signed_in_users_are_never_served_a_cached_page(client, admin_user):
+    summit = SummitFactory()
+    client.get(summit.get_absolute_url())
+    client.force_login(admin_user)
+    response = client.get(summit.get_absolute_url())
+    assert "X-Cache" not in response
+
+
+def test_a_content_change_raises_the_shared_version():
+    before = content_version()
+    DocumentFactory()
+    assert content_version() > before
+
+
+def test_when_the_cache_server_is_down_the_site_serves_uncached_and_logs_it(client, settings, caplog):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Nothing listens on port 1: every cache call fails at once.
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    with caplog.at_level(logging.WARNING, logger="chairmanship.cache"):
+        summit = SummitFactory(host_city="Astana")
+        response = client.get(summit.get_absolute_url())
+    assert response.status_code == HTTPStatus.OK
+    assert b"Astana" in response.content
+    assert "Cache unavailable" in caplog.text
+
+
+def test_the_page_cache_can_be_switched_off(client, settings):
+    settings.PAGE_CACHE = False
+    summit = SummitFactory()
+    client.get(summit.get_absolute_url())
+    assert "X-Cache" not in client.get(summit.get_absolute_url())
