@@ -5,9 +5,13 @@ stored record has moved on, the save is refused, the fields the other person cha
 everything the second person typed stays in the form.
 """
 
+import contextlib
+
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
+from django.core.files.uploadedfile import UploadedFile
 from django.core.serializers.base import DeserializationError
+from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.forms.models import model_to_dict
 from django.utils import timezone
@@ -91,6 +95,35 @@ class EditorialForm(forms.ModelForm):
             sources = self.cleaned_data.get("sources")
             for problem in publication_problems(self.instance, sources=sources):
                 self.add_error(None, f"Not ready to publish: {problem}")
+        if not self.errors:
+            self._store_uploads()
+
+    def _store_uploads(self) -> None:
+        """Writes new uploads now, so a full disk or unwritable folder is a form error, not a 500.
+
+        A file left half-written by the failure is removed; the record then keeps its previous file.
+        """
+        for field in self.instance._meta.concrete_fields:
+            if not isinstance(field, models.FileField) or not isinstance(
+                self.cleaned_data.get(field.name), UploadedFile
+            ):
+                continue
+            upload = self.cleaned_data[field.name]
+            name = field.generate_filename(self.instance, upload.name)
+            try:
+                stored = field.storage.save(name, upload, max_length=field.max_length)
+            except OSError as error:
+                with contextlib.suppress(OSError):
+                    if field.storage.exists(name):
+                        field.storage.delete(name)
+                setattr(self.instance, field.attname, self.initial.get(field.name))
+                self.add_error(
+                    field.name,
+                    f"The file could not be stored ({error.strerror or error}). Nothing was saved; "
+                    "please try again later or tell the site's administrator.",
+                )
+                continue
+            setattr(self.instance, field.attname, stored)
 
     # --- conflicts -----------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import logging
 from http import HTTPStatus
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
@@ -75,6 +76,15 @@ def describe_validation(errors: dict[str, list[str]]) -> str:
 
 def problem_exception_handler(exc, context):
     response = exception_handler(exc, context)
+    if response is None and isinstance(exc, (OperationalError, InterfaceError)):
+        # A lost database is an outage, not a bug: tell clients to come back, as the pages do.
+        logger.error("Database unavailable: %s", exc)
+        set_rollback()
+        response = Response(status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "60"})
+        response.data = problem(
+            response.status_code, "The archive's database cannot be reached. Please try again in a minute."
+        )
+        return response
     if response is None:
         if settings.DEBUG:
             return None  # Django's debug page shows the traceback
