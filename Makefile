@@ -15,7 +15,7 @@ FIND_PYTHON = for candidate in $(PYTHON_CANDIDATES); do \
 	  if $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	    command -v $$candidate; exit 0; fi; done; exit 1
 
-.PHONY: help venv run serve test lint load bench bench-smoke clean
+.PHONY: help venv run serve test lint load bench bench-smoke audit clean
 
 help:
 	@echo "make run    set up .venv, migrate, load the curated fixtures and serve http://$(HOST):$(PORT)/"
@@ -70,6 +70,11 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	SECRET_KEY=lint-only $(PY) manage.py makemigrations --check --dry-run
+
+# Known vulnerabilities in the pinned requirements (pip-audit asks the PyPI advisory service; --strict fails
+# when a package could not be checked, so an unreachable service never passes as "no vulnerabilities").
+audit: $(VENV)/.installed
+	$(VENV)/bin/pip-audit --requirement requirements.txt --requirement requirements-dev.txt --progress-spinner off --strict
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

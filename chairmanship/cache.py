@@ -164,3 +164,17 @@ class AnonymousPageCacheMiddleware:
             last_modified=parse_http_date_safe(last_modified) if last_modified else None,
             response=response,
         )
+
+
+def remember(name: str, compute):
+    """A value derived from archive content, kept until the content changes; computed afresh if the cache is down."""
+    try:
+        key = f"archive:derived:{content_version()}:{name}"
+        value = _cache_call(cache.get, key)
+    except CacheUnavailable:
+        return compute()
+    if value is None:
+        value = compute()
+        with contextlib.suppress(CacheUnavailable):
+            _cache_call(cache.set, key, value, PAGE_TIMEOUT)
+    return value

@@ -872,6 +872,11 @@ class Document(Publishable):
                 violation_error_message="Entry into force cannot precede adoption.",
             ),
         ]
+        indexes = [
+            # The archive's default order and the home page's "latest documents", read from an index.
+            models.Index(fields=["-date", "title"], name="document_archive_order"),
+            models.Index(fields=["-date", "-published_at"], name="document_latest"),
+        ]
 
     def __str__(self):
         return self.title

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
+from chairmanship import cache as archive_cache
 from chairmanship import charts
 from chairmanship.filters import DocumentFilterSet, InitiativeFilterSet
 from chairmanship.models import (
@@ -250,7 +251,10 @@ class FacetedListMixin:
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        facets = self.model.objects.published().facet_counts()
+        # The counts cover the whole public archive, whatever is chosen: one computation per content change.
+        facets = archive_cache.remember(
+            f"facets:{self.model._meta.model_name}", lambda: self.model.objects.published().facet_counts()
+        )
         chosen = self.request.GET
         form = self.filterset.form
         context.update(

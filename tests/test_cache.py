@@ -98,3 +98,15 @@ def test_the_page_cache_can_be_switched_off(client, settings):
     summit = SummitFactory()
     client.get(summit.get_absolute_url())
     assert "X-Cache" not in client.get(summit.get_absolute_url())
+
+
+def test_the_archives_filter_counts_are_computed_once_per_content_change(client, settings, django_assert_num_queries):
+    """The facet counts cover the whole public archive, so a second page view reads them from the cache."""
+    settings.PAGE_CACHE = False
+    DocumentFactory()
+    client.get("/documents/")
+    with django_assert_num_queries(2):  # the page count and the page of documents
+        client.get("/documents/?page=1")
+    DocumentFactory(title="A newer declaration")
+    response = client.get("/documents/")
+    assert sum(option.count for option in response.context["facet_counts"]["type"]) == 2

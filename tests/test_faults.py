@@ -377,6 +377,7 @@ def test_the_api_keeps_answering_while_the_cache_is_unreachable(client, settings
 
 # --- the disk refuses an upload ------------------------------------------------------------------------
 
+
 def stored_files(media_root) -> list[Path]:
     return [path for path in Path(media_root).rglob("*") if path.is_file()]
 

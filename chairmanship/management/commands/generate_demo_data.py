@@ -10,7 +10,7 @@ import random
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from chairmanship.models import (
@@ -87,6 +87,9 @@ class Command(BaseCommand):
         rng = random.Random(seed)  # noqa: S311 (reproducible test data, not security)
         with transaction.atomic():
             self.build(rng, documents=documents, initiatives=initiatives, states=states, summits=summits)
+        # Fresh statistics, or the query planner takes a 100 000-row table for an empty one.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Synthetic dataset ready: {states} states, {summits} summits, {documents} documents, "
