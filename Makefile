@@ -40,7 +40,8 @@ load: $(VENV)/.installed
 run: load
 	@echo ""
 	@echo "The archive is at http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)."
-	@echo "Create an editor account with:  DEBUG=1 $(PY) manage.py createsuperuser"
+	@echo "Create an editor account with:  DEBUG=1 $(PY) manage.py create_editor <username> --role editor"
+	@echo "  (--role publisher may also publish; manage.py createsuperuser makes an administrator)"
 	@echo ""
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -31,7 +31,7 @@ DEBUG = env_bool("DEBUG", False)
 _DEVELOPMENT_SECRET_KEY = "development-only-insecure-key-never-use-in-production"  # noqa: S105 (DEBUG only)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if DEBUG or env_bool("SCO_ALLOW_DEVELOPMENT_SECRET", False):
+    if DEBUG:
         SECRET_KEY = _DEVELOPMENT_SECRET_KEY
     else:
         raise ImproperlyConfigured(
