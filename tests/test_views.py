@@ -50,7 +50,7 @@ def test_home_page_shows_the_current_chairmanship_with_its_key_figures_and_sourc
 
     assert "Current chairmanship" in html and "Kazakhstan" in html
     assert "Events held" in html and "150 events" in html and "Official tally" in html
-    assert "24. summit in Astana" in html
+    assert "24th summit in Astana" in html
     assert "Astana Declaration" in html and "Year of Ecology" in html
     assert 'id="membership-growth-title"' in html
 
@@ -87,7 +87,7 @@ def test_summit_page_shows_its_facts_documents_by_type_admissions_and_neighbours
 
     html = page(client, summit.get_absolute_url())
 
-    assert "24. summit: Astana 2024" in html
+    assert "24th summit: Astana 2024" in html
     assert "Strengthening dialogue" in html and "In person" in html
     assert chair.get_absolute_url() in html
     assert html.index("<h3>Declaration</h3>") < html.index("Astana Declaration") < html.index("<h3>Decision</h3>")
@@ -111,7 +111,7 @@ def test_summit_list_is_a_timeline_with_a_chart_and_its_data_table(client):
 
     html = page(client, reverse("chairmanship:summit_list"))
 
-    assert html.index("20. summit: Dushanbe") < html.index("1. summit: Shanghai")
+    assert html.index("20th summit: Dushanbe") < html.index("1st summit: Shanghai")
     assert 'role="img"' in html and "<table>" in html
 
 
@@ -152,7 +152,7 @@ def test_state_page_shows_membership_history_chairmanships_summits_documents_and
 
     assert "Observer state" in html and "Member state" in html and "9 June 2017" in html
     assert "India 2022–2023" in html
-    assert "23. summit, New Delhi" in html
+    assert "23rd summit, New Delhi" in html
     assert "New Delhi Declaration" in html and "Startups and innovation" in html
 
 
