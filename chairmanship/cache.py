@@ -7,11 +7,13 @@ time comes. If the cache is down the site keeps serving, uncached, and says so i
 """
 
 import contextlib
+import datetime
 import hashlib
 import logging
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
@@ -46,32 +48,45 @@ def _cache_call(method, *args, **kwargs):
         raise CacheUnavailable from error
 
 
+NOTHING_SCHEDULED = float("inf")
+
+
 def content_version() -> int:
     """The current content version; raises CacheUnavailable when the cache cannot be reached."""
     values = _cache_call(cache.get_many, [VERSION_KEY, NEXT_GO_LIVE_KEY])
     version = values.get(VERSION_KEY, 0)
     go_live = values.get(NEXT_GO_LIVE_KEY)
-    if go_live is not None and go_live <= timezone.now().timestamp():
+    if go_live is None:
+        # A cache that has never seen a change (or was just restarted) learns when the next record goes live.
+        _cache_call(cache.set, NEXT_GO_LIVE_KEY, next_go_live_timestamp(), None)
+    elif go_live <= timezone.now().timestamp():
         version = bump_content_version()
+        _cache_call(cache.set, NEXT_GO_LIVE_KEY, next_go_live_timestamp(), None)
     return version
 
 
-def bump_content_version() -> int:
-    """Invalidate every cached response. Safe to call when the cache is down (then there is nothing to invalidate)."""
+def bump_content_version(*, go_live: datetime.datetime | None = None) -> int:
+    """Invalidate every cached response; ``go_live`` is when a record just scheduled will appear.
+
+    Safe to call when the cache is down (then there is nothing to invalidate).
+    """
     try:
         try:
             version = cache.incr(VERSION_KEY)
         except ValueError:  # the key does not exist yet
             cache.add(VERSION_KEY, 1, timeout=None)
             version = cache.get(VERSION_KEY, 1)
-        cache.set(NEXT_GO_LIVE_KEY, next_go_live_timestamp(), timeout=None)
+        if go_live is not None:
+            earliest = cache.get(NEXT_GO_LIVE_KEY)
+            if earliest is None or go_live.timestamp() < earliest:
+                cache.set(NEXT_GO_LIVE_KEY, go_live.timestamp(), timeout=None)
         return version
     except Exception as error:
         logger.warning("Cache unavailable, could not record a content change: %s", error)
         return 0
 
 
-def next_go_live_timestamp() -> float | None:
+def next_go_live_timestamp() -> float:
     """When the earliest scheduled record goes live, so the version can move on by itself at that moment."""
     from chairmanship.models import Chairmanship, Document, Initiative, PublicationStatus, State, Summit
 
@@ -84,14 +99,24 @@ def next_go_live_timestamp() -> float | None:
         for model in (State, Chairmanship, Summit, Document, Initiative)
     ]
     upcoming = [moment for moment in upcoming if moment is not None]
-    return min(upcoming).timestamp() if upcoming else None
+    return min(upcoming).timestamp() if upcoming else NOTHING_SCHEDULED
 
 
-def content_changed(sender, **kwargs):
+def scheduled_go_live(record) -> datetime.datetime | None:
+    published_at = getattr(record, "published_at", None)
+    if getattr(record, "status", None) == "published" and published_at and published_at > timezone.now():
+        return published_at
+    return None
+
+
+def content_changed(sender, instance=None, **kwargs):
     if kwargs.get("raw"):
-        # Fixture loads run in a transaction; the loader bumps the version once at the end.
+        # Fixture loads and restores bump the version once, when they are done.
         return
-    bump_content_version()
+    go_live = scheduled_go_live(instance)
+    bump_content_version(go_live=go_live)
+    # Once more after the commit: a page another server cached from the old rows meanwhile is never reused.
+    transaction.on_commit(lambda: bump_content_version(go_live=go_live))
 
 
 def connect_signals(models) -> None:

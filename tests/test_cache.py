@@ -110,3 +110,21 @@ def test_the_archives_filter_counts_are_computed_once_per_content_change(client,
     DocumentFactory(title="A newer declaration")
     response = client.get("/documents/")
     assert sum(option.count for option in response.context["facet_counts"]["type"]) == 2
+
+
+def test_loading_the_curated_fixtures_invalidates_cached_pages(client):
+    from django.core.management import call_command
+
+    client.get("/summits/")
+    before = content_version()
+    call_command("load_archive", verbosity=0)
+    assert content_version() > before
+    assert b"Astana" in client.get("/summits/").content
+
+
+def test_saving_a_record_costs_no_extra_queries_for_the_cache(django_assert_num_queries):
+    """Guards against the content-version bookkeeping querying the database on every save."""
+    document = DocumentFactory()
+    document.title = "Renamed"
+    with django_assert_num_queries(1):  # the UPDATE itself
+        document.save()

@@ -16,6 +16,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError, transaction
 
+from chairmanship.cache import bump_content_version
+
 DEFAULT_FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 
 
@@ -106,6 +108,9 @@ class Command(BaseCommand):
                     totals.append((path.name, *load_file(path, update=update, written_keys=written_keys)))
         except FixtureRecordError as error:
             raise CommandError(f"Nothing was loaded. {error}") from error
+        if any(written for _, written, _ in totals):
+            # Records were saved raw (no per-record signal): cached pages must not outlive them.
+            bump_content_version()
         for name, written, unchanged in totals:
             self.stdout.write(f"{name}: {written} written, {unchanged} already present")
         self.stdout.write(self.style.SUCCESS(f"Loaded {len(paths)} fixture files."))

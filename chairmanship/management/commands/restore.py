@@ -228,6 +228,8 @@ class Command(BaseCommand):
                 for path in placed:
                     path.unlink(missing_ok=True)
                 raise CommandError(f"Nothing was restored: {error}") from error
+        # loaddata saves raw, without the per-record signal: cached pages must not outlive the old content.
+        bump_content_version()
         return sum(backup.manifest["counts"].values())
 
     @staticmethod
