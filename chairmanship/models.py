@@ -617,6 +617,18 @@ class Publishable(models.Model):
         super().save(*args, **kwargs)
         self._keep_old_address_working()
 
+    def clean(self):
+        super().clean()
+        # Forms and the API refuse NUL characters field by field; an import only runs the model's checks, and
+        # PostgreSQL cannot store them, so the import would otherwise fail with an error instead of a row error.
+        errors = {
+            field.name: ValidationError("Null characters are not allowed.", code="null_characters_not_allowed")
+            for field in self._meta.concrete_fields
+            if isinstance(getattr(self, field.attname), str) and "\x00" in getattr(self, field.attname)
+        }
+        if errors:
+            raise ValidationError(errors)
+
     @classmethod
     def from_db(cls, db, field_names, values, *, fetch_mode=None):
         record = super().from_db(db, field_names, values, fetch_mode=fetch_mode)

@@ -450,3 +450,12 @@ def test_every_page_starts_with_the_skip_link_and_sets_the_language(client):
     assert '<html lang="en">' in html
     assert body.lstrip().startswith('<a class="skip-link" href="#main">Skip to content</a>')
     assert 'id="main"' in html
+
+
+def test_an_oversized_form_gets_a_page_that_says_what_went_wrong(admin_client):
+    response = admin_client.post(
+        "/admin/chairmanship/topic/add/", {"name": "x" * 3_000_000, "slug": "x", "description": "y"}
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert b"too large" in response.content
+    assert b"Nothing was saved" in response.content

@@ -125,8 +125,9 @@ class ArchiveFilterExtension(DjangoFilterExtension):
     def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
         parameters = super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
         for parameter in parameters:
-            if parameter["schema"].get("type") != "array":
-                # An empty value means "no filter", as when the archive's search form is sent half filled in.
+            if parameter["schema"].get("type") != "array" or isinstance(filter_field, django_filters.OrderingFilter):
+                # An empty value means "no filter" (or the default order), as when the archive's form is sent
+                # half filled in.
                 parameter["allowEmptyValue"] = True
             if isinstance(filter_field, django_filters.CharFilter):
                 parameter["schema"]["pattern"] = NO_NUL_PATTERN
