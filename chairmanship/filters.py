@@ -28,6 +28,7 @@ from chairmanship.models import (
     SummitFormat,
     Topic,
 )
+from chairmanship.search import matching
 
 
 def text_search(queryset, fields: tuple[str, ...], value: str):
@@ -99,7 +100,8 @@ class DocumentFilterSet(django_filters.FilterSet):
         fields = ()
 
     def filter_search(self, queryset, name, value):
-        return text_search(queryset, ("title", "summary", "full_text"), value)
+        # The full-text index, as on the search page: every word, the last one also as a word's start.
+        return matching(queryset, value)
 
 
 class InitiativeFilterSet(django_filters.FilterSet):
@@ -120,7 +122,8 @@ class InitiativeFilterSet(django_filters.FilterSet):
         fields = ()
 
     def filter_search(self, queryset, name, value):
-        return text_search(queryset, ("title", "summary"), value)
+        # The full-text index, as on the search page: every word, the last one also as a word's start.
+        return matching(queryset, value)
 
 
 class StateFilterSet(django_filters.FilterSet):

@@ -1,19 +1,59 @@
-"""Site search: every content type, ranked, highlighted safely, never showing drafts."""
+"""Site search: every content type, ranked, highlighted safely, never showing drafts.
 
+Documents and initiatives are found through the database's full-text index (PostgreSQL's search vector,
+SQLite's FTS5 table); the suite runs on both, so every test here holds on both.
+"""
+
+# ruff: noqa: F811 (the API fixtures are imported from tests/api_support.py and requested by name)
+
+import datetime
 from http import HTTPStatus
 
 import pytest
 from django.urls import reverse
 
-from chairmanship.search import highlight, search
+from chairmanship.models import Document, Initiative
+from chairmanship.search import highlight, matching, ranked, search
+from tests.api_support import api_client, generous_api_rates  # noqa: F401 (fixtures)
 from tests.factories import ChairmanshipFactory, DocumentFactory, InitiativeFactory, StateFactory, SummitFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("generous_api_rates")]
+
+# Queries that are syntax in FTS5 or tsquery, or odd input, and whether each finds "Water and energy".
+HOSTILE_QUERIES = [
+    ('"', False),
+    ("'", False),
+    ("\\", False),
+    ("AND OR NOT", False),
+    ("water AND", True),
+    ("NOT water", False),
+    ("*", False),
+    ("water*", True),
+    (":", False),
+    ("title:water", False),
+    ("{title}: water", False),
+    ("(", False),
+    ("(water) OR (energy", False),
+    ("NEAR(water energy, 2)", False),
+    ("^water", True),
+    ("-water +energy", True),
+    ("water & | ! <-> energy", True),
+    ("'water':*A", False),
+    ("water\x00energy", True),
+    ("%_%", False),
+    ("🌊 ∞ ²", False),
+    (" ".join(f"word{n}" for n in range(1000)), False),
+]
+QUERY_IDS = [f"hostile-{n}" for n in range(len(HOSTILE_QUERIES))]
 
 
 @pytest.fixture(autouse=True)
 def _render_every_request(settings):
     settings.PAGE_CACHE = False
+
+
+def titles(records) -> list[str]:
+    return [record.title for record in records]
 
 
 def test_search_finds_every_content_type():
@@ -32,9 +72,46 @@ def test_title_matches_rank_above_summary_matches():
     DocumentFactory(title="A plan", summary="About water resources.")
     DocumentFactory(title="Water cooperation programme", summary="A programme.")
 
-    titles = [result.title for result in search("water")]
+    titles_found = [result.title for result in search("water")]
 
-    assert titles == ["Water cooperation programme", "A plan"]
+    assert titles_found == ["Water cooperation programme", "A plan"]
+
+
+def test_a_title_hit_ranks_above_a_summary_hit_above_a_full_text_hit():
+    # Created worst first, and the full-text hit says the word most often: only the field decides.
+    DocumentFactory(title="Full text", summary="Nothing here.", full_text="Water, water and more water.")
+    DocumentFactory(title="Summary", summary="On water.")
+    DocumentFactory(title="Water in the title", summary="Nothing here.")
+
+    assert titles(ranked(Document.objects.published(), "water")) == ["Water in the title", "Summary", "Full text"]
+    assert [result.title for result in search("water")] == ["Water in the title", "Summary", "Full text"]
+
+
+def test_an_initiative_with_the_word_in_its_title_ranks_above_one_with_it_in_its_summary():
+    InitiativeFactory(title="Green belt", summary="Planting water-saving forests.")
+    InitiativeFactory(title="Water council", summary="Meets yearly.")
+
+    assert titles(ranked(Initiative.objects.published(), "water")) == ["Water council", "Green belt"]
+
+
+def test_a_record_ranks_by_the_most_prominent_fields_holding_every_word():
+    DocumentFactory(title="Water plan", summary="Nothing.", full_text="Energy too.")
+    DocumentFactory(title="Both in the summary", summary="Water and energy.")
+    DocumentFactory(title="Water and energy", summary="Nothing.")
+
+    ranks = {document.title: document.search_rank for document in ranked(Document.objects.all(), "water energy")}
+
+    assert ranks == {"Water and energy": 3, "Both in the summary": 2, "Water plan": 1}
+
+
+def test_records_of_one_rank_come_newest_first_and_only_a_page_of_them():
+    for year in range(2001, 2031):
+        DocumentFactory(title=f"Water report {year}", date=datetime.date(year, 1, 1))
+    DocumentFactory(title="Old summary", summary="On water.", date=datetime.date(1990, 1, 1))
+
+    found = ranked(Document.objects.all(), "water", limit=25)
+
+    assert titles(found) == [f"Water report {year}" for year in range(2030, 2005, -1)]
 
 
 def test_every_word_must_match():
@@ -44,9 +121,63 @@ def test_every_word_must_match():
     assert [result.title for result in search("water energy")] == ["Water and energy"]
 
 
+def test_the_words_may_match_in_different_fields():
+    DocumentFactory(title="Water agreement", summary="Signed in Astana.", full_text="On shared rivers.")
+
+    assert titles(matching(Document.objects.all(), "water astana rivers")) == ["Water agreement"]
+
+
+def test_the_last_word_also_matches_the_start_of_a_longer_word_and_the_others_only_whole_words():
+    DocumentFactory(title="Energy corridor")
+
+    assert titles(matching(Document.objects.all(), "energy corr")) == ["Energy corridor"]
+    assert titles(matching(Document.objects.all(), "corridor energ")) == ["Energy corridor"]
+    assert titles(matching(Document.objects.all(), "energ corridor")) == []
+    assert titles(matching(Document.objects.all(), "nergy")) == []
+
+
+def test_search_ignores_case_and_punctuation_between_words():
+    DocumentFactory(title="Counter-terrorism convention")
+
+    assert titles(matching(Document.objects.all(), "COUNTER terrorism,")) == ["Counter-terrorism convention"]
+    assert titles(matching(Document.objects.all(), "(counter-terrorism)")) == ["Counter-terrorism convention"]
+
+
 def test_search_never_returns_drafts_or_scheduled_records():
     DocumentFactory(title="Secret water plan", draft=True)
     InitiativeFactory(title="Scheduled water idea", scheduled=True)
+
+    assert search("water") == []
+
+
+def test_results_follow_an_edit_at_once():
+    document = DocumentFactory(title="Water plan")
+    initiative = InitiativeFactory(title="Water club")
+
+    document.title = "Energy plan"
+    document.save()
+    initiative.summary = "About energy."
+    initiative.save()
+
+    assert titles(matching(Document.objects.all(), "water")) == []
+    assert titles(matching(Document.objects.all(), "energy")) == ["Energy plan"]
+    assert titles(matching(Initiative.objects.all(), "energy")) == ["Water club"]
+
+
+def test_results_follow_a_bulk_update_and_a_publication():
+    DocumentFactory(title="Plan", summary="On water.", draft=True)
+
+    Document.objects.update(summary="On energy.")
+    assert search("energy") == []
+
+    Document.objects.update(status="published", published_at=Document.objects.get().updated_at)
+    assert [result.title for result in search("energy")] == ["Plan"]
+    assert search("water") == []
+
+
+def test_a_deleted_record_is_no_longer_found():
+    DocumentFactory(title="Water plan").delete()
+    InitiativeFactory(title="Water club").delete()
 
     assert search("water") == []
 
@@ -80,3 +211,57 @@ def test_search_page_shows_the_query_as_text_not_markup(client):
     html = client.get(reverse("chairmanship:search"), {"q": "<img src=x onerror=alert(1)>"}).content.decode()
 
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+@pytest.mark.parametrize("query", ["!!!", "* : ( ) \" ' -", "&&"])
+def test_a_query_of_punctuation_only_finds_nothing(client, api_client, query):
+    DocumentFactory(title="Water plan", summary="!!! * : ( ) \" ' - &&")
+
+    page = client.get(reverse("chairmanship:search"), {"q": query})
+    archive = client.get(reverse("chairmanship:document_list"), {"search": query})
+    api = api_client.get("/api/v1/documents/", {"search": query})
+
+    assert "Nothing matches every word" in page.content.decode()
+    assert "No documents match these filters." in archive.content.decode()
+    assert api.json()["results"] == []
+
+
+@pytest.mark.parametrize(("query", "finds"), HOSTILE_QUERIES, ids=QUERY_IDS)
+def test_no_query_breaks_the_search_page_the_archives_or_the_api(client, api_client, query, finds):
+    DocumentFactory(title="Water and energy", summary="Water.")
+    InitiativeFactory(title="Water and energy")
+
+    responses = [
+        client.get(reverse("chairmanship:search"), {"q": query}),
+        client.get(reverse("chairmanship:document_list"), {"search": query}),
+        client.get(reverse("chairmanship:initiative_list"), {"search": query}),
+    ]
+    api_responses = [
+        api_client.get("/api/v1/documents/", {"search": query}),
+        api_client.get("/api/v1/initiatives/", {"search": query}),
+    ]
+
+    assert [response.status_code for response in responses] == [HTTPStatus.OK] * 3
+    # The API refuses a NUL character as a bad parameter; anything else is a search.
+    expected = HTTPStatus.BAD_REQUEST if "\x00" in query else HTTPStatus.OK
+    assert [response.status_code for response in api_responses] == [expected] * 2
+
+
+@pytest.mark.parametrize(("query", "finds"), HOSTILE_QUERIES, ids=QUERY_IDS)
+def test_a_hostile_query_is_searched_for_its_words_only(query, finds):
+    DocumentFactory(title="Water and energy", summary="Water.")
+
+    expected = ["Water and energy"] if finds else []
+    assert titles(matching(Document.objects.all(), query)) == expected
+    assert titles(ranked(Document.objects.all(), query)) == expected
+
+
+def test_the_document_archive_and_api_search_full_text_through_the_index(client, api_client):
+    DocumentFactory(title="Treaty", slug="treaty", summary="", full_text="Long-term good-neighbourliness.")
+    DocumentFactory(title="Other", slug="other", summary="", full_text="Friendship.")
+
+    archive = client.get(reverse("chairmanship:document_list"), {"search": "neighbourl"}).content.decode()
+    api = api_client.get("/api/v1/documents/", {"search": "long term neighbourliness"}).json()
+
+    assert "Treaty" in archive and "Other" not in archive
+    assert [item["slug"] for item in api["results"]] == ["treaty"]
