@@ -13,6 +13,7 @@ import reversion
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.humanize.templatetags.humanize import ordinal
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -165,7 +166,7 @@ SUMMIT_FACET = Facet(
     relation="summit",
     number="summit__number",
     start="summit__start_date",
-    describe=lambda row: f"{row['number']}. {row['label']} {row['start'].year}",
+    describe=lambda row: f"{ordinal(row['number'])} summit, {row['label']} {row['start'].year}",
 )
 CHAIRMANSHIP_FACET = Facet(
     value="chairmanship__slug",
@@ -830,7 +831,7 @@ class Summit(Publishable):
         ]
 
     def __str__(self):
-        return f"{self.number}. {self.host_city} {self.start_date.year}"
+        return f"{ordinal(self.number)} summit, {self.host_city} {self.start_date.year}"
 
     def get_absolute_url(self):
         return reverse("chairmanship:summit_detail", kwargs={"slug": self.slug})

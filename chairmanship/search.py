@@ -24,6 +24,7 @@ and stops once a page of results is found, so the lower tiers are never read, an
 import re
 from dataclasses import dataclass
 
+from django.contrib.humanize.templatetags.humanize import ordinal
 from django.contrib.postgres.search import Lexeme, SearchQuery, SearchVectorExact, SearchVectorField
 from django.db import connections
 from django.db.models import Case, Expression, F, IntegerField, Q, Value, When
@@ -232,7 +233,8 @@ class Scope:
 
 class SummitScope(Scope):
     def title_of(self, summit) -> str:
-        return f"{summit.number}. summit: {summit.host_city} {summit.start_date.year}"
+        # As the summit page's heading reads.
+        return f"{ordinal(summit.number)} summit: {summit.host_city} {summit.start_date.year}"
 
     def snippet_of(self, summit) -> str:
         return " — ".join(part for part in (summit.theme, summit.summary) if part)

@@ -4,6 +4,7 @@ import datetime
 from http import HTTPStatus
 
 import pytest
+from django.contrib.humanize.templatetags.humanize import ordinal
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -164,7 +165,7 @@ def test_chairmanship_list_and_page_show_term_motto_and_closing_summit(client):
     listing = page(client, reverse("chairmanship:chairmanship_list"))
     detail = page(client, chair.get_absolute_url())
 
-    assert "Kazakhstan 2023–2024" in listing and "closed by the 24. Astana 2024 summit" in listing
+    assert "Kazakhstan 2023–2024" in listing and "closed by the 24th summit, Astana 2024" in listing
     assert "Strengthening multilateral dialogue" in detail and "Astana Declaration" in detail
 
 
@@ -221,6 +222,10 @@ def test_document_archive_filters_by_topic_summit_and_signatory_slugs(client):
     for query in ("topic=security", "summit=astana-2024", "signatory=india"):
         html = page(client, reverse("chairmanship:document_list") + "?" + query)
         assert "Wanted document" in html and "Other document" not in html, query
+
+    # Each listed document names its summit, as a reader says it, in the list and in the summit facet.
+    summit_name = f"{ordinal(summit.number)} summit, {summit.host_city} {summit.start_date.year}"
+    assert html.count(summit_name) == 2
 
 
 def test_document_archive_filters_by_year_range_adoption_and_words(client):
