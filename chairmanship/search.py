@@ -24,7 +24,6 @@ and stops once a page of results is found, so the lower tiers are never read, an
 import re
 from dataclasses import dataclass
 
-from django.contrib.humanize.templatetags.humanize import ordinal
 from django.contrib.postgres.search import Lexeme, SearchQuery, SearchVectorExact, SearchVectorField
 from django.db import connections
 from django.db.models import Case, Expression, F, IntegerField, Q, Value, When
@@ -33,7 +32,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
-from chairmanship.models import Chairmanship, Document, Initiative, State, Summit
+from chairmanship.models import Chairmanship, Document, Initiative, State, Summit, ordinal
 
 MAX_WORDS = 8  # the words of a query the search page looks for
 RESULTS_PER_TYPE = 25

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.contrib.humanize.templatetags.humanize import ordinal as humanize_ordinal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -14,6 +15,7 @@ from chairmanship.models import (
     PublicationStatus,
     State,
     Summit,
+    ordinal,
 )
 from tests.factories import (
     ChairmanshipFactory,
@@ -211,3 +213,15 @@ class TestPublicAddresses:
             == "/chairmanships/kazakhstan-2023-2024/"
         )
         assert Summit.objects.get_by_natural_key(summit.number) == summit
+
+
+def test_summits_are_numbered_as_english_ordinals():
+    # The same words as the templates' humanize filter, so a summit reads alike everywhere.
+    differing = [number for number in range(1, 250) if ordinal(number) != humanize_ordinal(number)]
+    assert not differing
+
+
+def test_a_summit_names_itself_by_ordinal_city_and_year():
+    summit = SummitFactory(number=22, host_city="Samarkand", start_date=datetime.date(2022, 9, 15))
+
+    assert str(summit) == "22nd summit, Samarkand 2022"

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import slug_re
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
@@ -109,10 +110,16 @@ class SummaryRelatedField(serializers.SlugRelatedField):
             self.fail("invalid")
         return super().to_internal_value(data)
 
+    @cached_property
+    def summary(self):
+        # One summary serializer per field and request: building one per related record (its fields are
+        # deep-copied each time) was most of an API list's time.
+        return self.summary_serializer(context=self.context)
+
     def to_representation(self, record):
         if not visible(record, self.context):
             return None
-        return self.summary_serializer(record, context=self.context).data
+        return self.summary.to_representation(record)
 
     def get_choices(self, cutoff=None):
         # The browsable API's form offers slugs (what a write takes), not summaries.
