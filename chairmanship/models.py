@@ -837,7 +837,10 @@ class Summit(Publishable):
         ]
 
     def __str__(self):
-        return f"{ordinal(self.number)} summit, {self.host_city} {self.start_date.year}"
+        # An import row or a half-filled form may not have a number or date yet; its errors still name it.
+        number = ordinal(self.number) if self.number is not None else "Unnumbered"
+        year = f" {self.start_date.year}" if self.start_date else ""
+        return f"{number} summit, {self.host_city}{year}"
 
     def get_absolute_url(self):
         return reverse("chairmanship:summit_detail", kwargs={"slug": self.slug})

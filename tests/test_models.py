@@ -225,3 +225,8 @@ def test_a_summit_names_itself_by_ordinal_city_and_year():
     summit = SummitFactory(number=22, host_city="Samarkand", start_date=datetime.date(2022, 9, 15))
 
     assert str(summit) == "22nd summit, Samarkand 2022"
+
+
+def test_a_summit_without_number_or_date_still_names_itself():
+    # Import rows and half-filled forms are named in their error messages before they are complete.
+    assert str(Summit(host_city="Astana")) == "Unnumbered summit, Astana"
