@@ -17,6 +17,7 @@ from chairmanship import cache as archive_cache
 from chairmanship import charts
 from chairmanship.filters import DocumentFilterSet, InitiativeFilterSet
 from chairmanship.models import (
+    SUMMIT_PAGE_LIST_LIMIT,
     Chairmanship,
     Document,
     DocumentType,
@@ -203,12 +204,17 @@ class SummitDetailView(DetailPageMixin, PublishedMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        limit = SUMMIT_PAGE_LIST_LIMIT
+        documents, initiatives = self.object.listed_documents, self.object.listed_initiatives
         groups: dict[str, list] = {}
-        for document in self.object.documents.all():
+        for document in documents[:limit]:
             groups.setdefault(document.get_document_type_display(), []).append(document)
-        context["documents_by_type"] = [
-            (label, groups[label]) for value, label in DocumentType.choices if label in groups
-        ]
+        context.update(
+            documents_by_type=[(label, groups[label]) for value, label in DocumentType.choices if label in groups],
+            more_documents=len(documents) > limit,
+            initiatives=initiatives[:limit],
+            more_initiatives=len(initiatives) > limit,
+        )
         return context
 
     def get_structured_data(self):

@@ -8,7 +8,7 @@ from django.contrib.humanize.templatetags.humanize import ordinal
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from chairmanship.models import DocumentType, MembershipStatus
+from chairmanship.models import SUMMIT_PAGE_LIST_LIMIT, DocumentType, MembershipStatus
 from chairmanship.views import DocumentDetailView
 from tests.factories import (
     ChairmanshipFactory,
@@ -96,6 +96,22 @@ def test_summit_page_shows_its_facts_documents_by_type_admissions_and_neighbours
     assert "Belarus" in html and "member state from" in html
     assert "10 states" in html
     assert previous.get_absolute_url() in html and following.get_absolute_url() in html
+
+
+def test_summit_page_lists_a_bounded_number_of_records_and_links_to_the_rest(client):
+    summit = SummitFactory(slug="big-summit")
+    DocumentFactory.create_batch(SUMMIT_PAGE_LIST_LIMIT + 1, summit=summit)
+    InitiativeFactory.create_batch(SUMMIT_PAGE_LIST_LIMIT + 1, summit=summit)
+    small = SummitFactory(slug="small-summit")
+    DocumentFactory.create_batch(3, summit=small)
+
+    html = page(client, summit.get_absolute_url())
+
+    assert html.count('class="record"') == 2 * SUMMIT_PAGE_LIST_LIMIT
+    assert f"{reverse('chairmanship:document_list')}?summit=big-summit" in html
+    assert f"{reverse('chairmanship:initiative_list')}?summit=big-summit" in html
+    small_html = page(client, small.get_absolute_url())
+    assert small_html.count('class="record"') == 3 and "?summit=small-summit" not in small_html
 
 
 def test_summit_list_is_a_timeline_with_a_chart_and_its_data_table(client):
