@@ -911,7 +911,11 @@ class Document(Publishable):
         ]
         indexes = [
             # The archive's default order and the home page's "latest documents", read from an index.
-            models.Index(fields=["-date", "title"], name="document_archive_order"),
+            # On PostgreSQL it also carries what "published" is decided on, so an archive page's ids are
+            # read from the index alone however deep the page (chairmanship.pagination).
+            models.Index(
+                fields=["-date", "title"], include=["id", "status", "published_at"], name="document_archive_page"
+            ),
             models.Index(fields=["-date", "-published_at"], name="document_latest"),
         ]
 

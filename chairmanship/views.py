@@ -27,6 +27,7 @@ from chairmanship.models import (
     State,
     Summit,
 )
+from chairmanship.pagination import ArchivePaginator, count_key
 from chairmanship.search import search
 
 SITE_NAME = "SCO Chairmanship Archive"
@@ -250,10 +251,17 @@ class FacetedListMixin:
     show_years = False
     default_ordering_label = ""
 
+    paginator_class = ArchivePaginator
+
     def get_queryset(self):
         public = super().get_queryset()
         self.filterset = self.filterset_class(self.request.GET or None, queryset=public.for_archive())
         return self.filterset.qs
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        return super().get_paginator(
+            queryset, per_page, orphans, allow_empty_first_page, count_key=count_key(self.model, self.request.GET)
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

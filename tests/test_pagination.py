@@ -1,0 +1,79 @@
+"""Archive pages at any depth: the right records in the right order, and totals that follow every change."""
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import QueryDict
+from django.urls import reverse
+
+from chairmanship.models import Document, DocumentType, PublicationStatus
+from chairmanship.pagination import ArchivePaginator, count_key
+from tests.factories import DocumentFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _uncached_pages(settings):
+    settings.PAGE_CACHE = False
+    cache.clear()
+
+
+@pytest.fixture
+def documents():
+    topic = TopicFactory(slug="energy")
+    made = []
+    for number in range(45):
+        document = DocumentFactory(
+            title=f"Document {number % 7}",  # repeated titles: the order must still be the archive's own
+            date=datetime.date(2000, 1, 1) + datetime.timedelta(days=number % 11),
+            document_type=DocumentType.DECISION if number % 2 else DocumentType.DECLARATION,
+        )
+        if number % 3:
+            document.topics.add(topic)
+        made.append(document)
+    return made
+
+
+def test_every_page_holds_what_a_plain_offset_page_holds(documents):
+    archive = Document.objects.published().for_archive().filter(topics__slug="energy").distinct()
+    archive = archive.order_by("-date", "title", "pk")
+    plain, two_step = Paginator(archive, 7), ArchivePaginator(archive, 7, orphans=2, count_key="test:energy")
+
+    assert two_step.count == plain.count == 30
+    for number in two_step.page_range:
+        expected = [record.pk for record in Paginator(archive, 7, orphans=2).page(number)]
+        assert [record.pk for record in two_step.page(number)] == expected, f"page {number}"
+
+
+def test_the_archive_total_follows_a_publication_at_once(client, documents):
+    url = reverse("chairmanship:document_list") + "?type=decision"
+    assert "22 documents match your filters" in client.get(url).content.decode()
+
+    DocumentFactory(document_type=DocumentType.DECISION, title="Newly published decision")
+    DocumentFactory(document_type=DocumentType.DECISION, title="Another new decision")
+    hidden = Document.objects.filter(document_type=DocumentType.DECISION).first()
+    hidden.status = PublicationStatus.DRAFT
+    hidden.save()
+
+    html = client.get(url).content.decode()
+    assert "23 documents match your filters" in html  # two more, one fewer
+    assert "Newly published decision" in html
+
+
+def test_a_filtered_total_is_counted_once_per_content_version(client, documents, django_assert_num_queries):
+    url = reverse("chairmanship:document_list") + "?topic=energy&page=2"
+    client.get(url)
+    with django_assert_num_queries(3):  # the page's ids, its records, the checked topic; no COUNT
+        page = client.get(url).content.decode()
+    assert "30 documents match your filters" in page
+
+
+def test_totals_of_different_filters_are_kept_apart():
+    assert count_key(Document, QueryDict("type=decision")) != count_key(Document, QueryDict("type=declaration"))
+    # The page and the order do not change the total; the order of the parameters does not either.
+    assert count_key(Document, QueryDict("type=decision&topic=a&page=3&ordering=title")) == count_key(
+        Document, QueryDict("topic=a&type=decision")
+    )
