@@ -7,7 +7,7 @@ restricted queryset (``published()`` for the public), so facet choices never rev
 import django_filters
 from django import forms
 from django.core.validators import validate_slug
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django_filters.fields import ModelMultipleChoiceField
 
@@ -55,7 +55,7 @@ class SlugMultipleChoiceField(ModelMultipleChoiceField):
 
 
 class SlugMultipleFilter(django_filters.ModelMultipleChoiceFilter):
-    """Selects related records by slug; unknown slugs are a validation error (400 in the API)."""
+    """Selects related records by slug ("any of"); unknown slugs are a validation error (400 in the API)."""
 
     field_class = SlugMultipleChoiceField
 
@@ -63,9 +63,19 @@ class SlugMultipleFilter(django_filters.ModelMultipleChoiceFilter):
         kwargs.setdefault("to_field_name", "slug")
         super().__init__(*args, queryset=queryset, **kwargs)
 
-    def get_filter_predicate(self, v):
-        # django-filter would compare the relation with the slug (``topics="energy"``); match the record.
-        return {self.field_name: v}
+    def filter(self, queryset, value):
+        if not value or self.is_noop(queryset, value):
+            return queryset
+        field = queryset.model._meta.get_field(self.field_name)
+        if not field.many_to_many:
+            return queryset.filter(**{f"{self.field_name}__in": value})
+        # Through the link table as a correlated EXISTS rather than a join: it cannot repeat a record, so
+        # the list needs no DISTINCT, and the database can walk the archive's order index and stop once a
+        # page is full instead of collecting and sorting every match.
+        links = field.remote_field.through.objects.filter(
+            **{field.m2m_field_name(): OuterRef("pk"), f"{field.m2m_reverse_field_name()}__in": value}
+        )
+        return queryset.filter(Exists(links))
 
 
 class YearFilter(django_filters.NumberFilter):
@@ -80,12 +90,12 @@ class YearFilter(django_filters.NumberFilter):
 
 
 class DocumentFilterSet(django_filters.FilterSet):
-    type = django_filters.MultipleChoiceFilter(field_name="document_type", choices=DocumentType.choices)
+    type = django_filters.MultipleChoiceFilter(field_name="document_type", choices=DocumentType.choices, distinct=False)
     topic = SlugMultipleFilter(field_name="topics", queryset=Topic.objects.all())
     summit = SlugMultipleFilter(field_name="summit", queryset=published(Summit))
     chairmanship = SlugMultipleFilter(field_name="chairmanship", queryset=published(Chairmanship))
     signatory = SlugMultipleFilter(field_name="signatories", queryset=published(State))
-    adoption = django_filters.MultipleChoiceFilter(choices=Adoption.choices)
+    adoption = django_filters.MultipleChoiceFilter(choices=Adoption.choices, distinct=False)
     date = django_filters.DateFromToRangeFilter(label="Date (after / before)")
     year_from = YearFilter(field_name="date__year", lookup_expr="gte", label="From year")
     year_to = YearFilter(field_name="date__year", lookup_expr="lte", label="To year")
@@ -105,8 +115,10 @@ class DocumentFilterSet(django_filters.FilterSet):
 
 
 class InitiativeFilterSet(django_filters.FilterSet):
-    category = django_filters.MultipleChoiceFilter(choices=InitiativeCategory.choices)
-    status = django_filters.MultipleChoiceFilter(field_name="implementation_status", choices=InitiativeStatus.choices)
+    category = django_filters.MultipleChoiceFilter(choices=InitiativeCategory.choices, distinct=False)
+    status = django_filters.MultipleChoiceFilter(
+        field_name="implementation_status", choices=InitiativeStatus.choices, distinct=False
+    )
     proposer = SlugMultipleFilter(field_name="proposers", queryset=published(State))
     chairmanship = SlugMultipleFilter(field_name="chairmanship", queryset=published(Chairmanship))
     summit = SlugMultipleFilter(field_name="summit", queryset=published(Summit))
@@ -153,7 +165,7 @@ class StateFilterSet(django_filters.FilterSet):
 
 
 class SummitFilterSet(django_filters.FilterSet):
-    format = django_filters.MultipleChoiceFilter(choices=SummitFormat.choices)
+    format = django_filters.MultipleChoiceFilter(choices=SummitFormat.choices, distinct=False)
     host_state = SlugMultipleFilter(field_name="host_state", queryset=published(State))
     start_date = django_filters.DateFromToRangeFilter(label="Start date (after / before)")
     search = django_filters.CharFilter(method="filter_search", label="Words")

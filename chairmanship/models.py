@@ -910,12 +910,10 @@ class Document(Publishable):
             ),
         ]
         indexes = [
-            # The archive's default order and the home page's "latest documents", read from an index.
-            # On PostgreSQL it also carries what "published" is decided on, so an archive page's ids are
-            # read from the index alone however deep the page (chairmanship.pagination).
-            models.Index(
-                fields=["-date", "title"], include=["id", "status", "published_at"], name="document_archive_page"
-            ),
+            # The archive's default order and the home page's "latest documents", read from an index. On
+            # PostgreSQL the first also carries what "published" and the type filter are decided on (migration
+            # 0008), so an archive page's ids are read from the index alone however deep the page.
+            models.Index(fields=["-date", "title"], name="document_archive_order"),
             models.Index(fields=["-date", "-published_at"], name="document_latest"),
         ]
 

@@ -12,18 +12,21 @@ class ArchivePaginator(Paginator):
     """Pages found in two steps, and a total remembered until the content changes.
 
     A deep page (``?page=2500``) with ``OFFSET`` over whole rows makes the database read and throw away
-    every row before it. Here the database first finds the page's ids, walking the ordering index
-    (``document_archive_order`` covers it, so the table is not read), then reads only those rows with
-    their joins. The total is the same for every page of a filtered list, so it is counted once per
-    content version (``count_key``) rather than on every request.
+    every row before it. Here the database first finds the page's ids, walking the ordering index (on
+    PostgreSQL ``document_archive_order`` covers them, so the table is not read), then reads only those
+    rows with their joins. The total is the same for every page of a filtered list, so it is counted once
+    per content version (``count_key``) rather than on every request; a caller that has counted the
+    records already passes ``count``.
     """
 
-    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, count_key=None):
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, count_key=None, count=None):
         super().__init__(object_list, per_page, orphans, allow_empty_first_page)
-        self.count_key = count_key
+        self.count_key, self.known_count = count_key, count
 
     @cached_property
     def count(self):
+        if self.known_count is not None:
+            return self.known_count
         if self.count_key is None:
             return super().count
         return archive_cache.remember(self.count_key, lambda: Paginator.count.func(self))

@@ -113,9 +113,6 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-# The archive's page index carries extra columns on PostgreSQL (an index-only read of a page's ids);
-# SQLite builds the same index without them, which is all this warning says.
-SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # Redis when REDIS_URL is set (shared between app servers), else a per-process cache.
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -20,6 +20,7 @@ from django.utils.http import http_date, parse_etags, parse_http_date_safe, quot
 class Validators:
     etag: str
     last_modified: datetime.datetime | None = None
+    count: int | None = None  # a list's number of records, when the aggregate already counted them
 
     def apply(self, response):
         response["ETag"] = self.etag
@@ -55,6 +56,11 @@ def _digest(text: str) -> str:
     return quote_etag(hashlib.sha256(text.encode()).hexdigest()[:32])
 
 
+def is_revalidation(request) -> bool:
+    """Whether the client asks "has it changed since?" (a 304 may answer it)."""
+    return "If-None-Match" in request.headers or "If-Modified-Since" in request.headers
+
+
 def for_representation(data) -> Validators:
     return Validators(etag=_digest(json.dumps(data, sort_keys=True, cls=DjangoJSONEncoder)))
 
@@ -80,4 +86,4 @@ def for_queryset(queryset, *, variant: str = "") -> Validators | None:
     summary = queryset.aggregate(count=Count("pk"), last=Max("updated_at"), top=Max("version"))
     last = summary["last"]
     fingerprint = f"{variant}-{summary['count']}-{last.isoformat() if last else ''}-{summary['top'] or 0}"
-    return Validators(etag=_digest(fingerprint), last_modified=last)
+    return Validators(etag=_digest(fingerprint), last_modified=last, count=summary["count"])

@@ -6,6 +6,8 @@ from django.core.paginator import InvalidPage
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
+from chairmanship.pagination import ArchivePaginator
+
 WHOLE_NUMBER = re.compile(r"^[0-9]{1,12}$")
 
 
@@ -13,6 +15,8 @@ class ArchivePagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
     last_page_strings = ()
+    django_paginator_class = ArchivePaginator  # deep pages as fast as the first (ids first, then rows)
+    known_count: int | None = None  # set by a view that has counted the records already
 
     def _whole_number(self, request, name: str, default: int, *, maximum: int | None = None) -> int:
         raw = request.query_params.get(name)
@@ -33,7 +37,7 @@ class ArchivePagination(PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
         page_size = self.get_page_size(request)
         number = self._whole_number(request, self.page_query_param, 1)
-        paginator = self.django_paginator_class(queryset, page_size)
+        paginator = self.django_paginator_class(queryset, page_size, count=self.known_count)
         try:
             self.page = paginator.page(number)
         except InvalidPage as error:

@@ -12,9 +12,11 @@ from django.utils.cache import patch_vary_headers
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chairmanship import cache as archive_cache
 from chairmanship import filters
 from chairmanship.api import conditional, serializers
 from chairmanship.api.exceptions import PreconditionFailed, PublicationRefused
@@ -32,6 +34,7 @@ from chairmanship.models import (
     Summit,
     Topic,
 )
+from chairmanship.pagination import count_key
 from chairmanship.services import publication_problems
 
 SLUG_PATTERN = r"[-a-zA-Z0-9_]+"
@@ -63,9 +66,15 @@ class ArchiveViewSet(viewsets.ModelViewSet):
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         variant = "public" if self.reads_public_subset() else "editor"
-        validators = conditional.for_queryset(queryset, variant=variant)
+        # The same for every page and order of a filtered list, and changed only by a content change.
+        validators = archive_cache.remember(
+            f"api:{variant}:{count_key(self.model, request.query_params)}",
+            lambda: conditional.for_queryset(queryset, variant=variant),
+        )
         if validators is not None and validators.not_modified(request):
             return self.not_modified(validators)
+        # The aggregate behind the ETag has counted the records already; the paginator need not again.
+        self.paginator.known_count = validators.count if validators is not None else None
         page = self.paginate_queryset(queryset)
         response = self.get_paginated_response(self.get_serializer(page, many=True).data)
         validators = validators or conditional.for_representation(response.data)
@@ -74,6 +83,12 @@ class ArchiveViewSet(viewsets.ModelViewSet):
         return validators.apply(response)
 
     def retrieve(self, request, *args, **kwargs):
+        if issubclass(self.model, Publishable) and conditional.is_revalidation(request):
+            # A versioned record's validators need only the record itself: a client that holds the current
+            # version is answered without reading its relations (the prefetches of a full answer).
+            validators = conditional.for_record(self.get_object(self.get_queryset().prefetch_related(None)))
+            if validators.not_modified(request):
+                return self.not_modified(validators)
         record = self.get_object()
         if issubclass(self.model, Publishable):
             validators = conditional.for_record(record)
@@ -97,8 +112,14 @@ class ArchiveViewSet(viewsets.ModelViewSet):
 
     # --- Writing -----------------------------------------------------------------------------------
 
-    def get_object(self):
-        record = super().get_object()
+    def get_object(self, queryset=None):
+        if queryset is None:
+            record = super().get_object()
+        else:
+            # The same lookup and permission checks as DRF's get_object(), on the queryset given.
+            lookup = self.lookup_url_kwarg or self.lookup_field
+            record = get_object_or_404(self.filter_queryset(queryset), **{self.lookup_field: self.kwargs[lookup]})
+            self.check_object_permissions(self.request, record)
         if self.request.method not in ("GET", "HEAD", "OPTIONS"):
             data = None if issubclass(self.model, Publishable) else self.get_serializer(record).data
             if conditional.for_record(record, data).precondition_failed(self.request):
