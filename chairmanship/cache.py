@@ -10,6 +10,7 @@ import contextlib
 import datetime
 import hashlib
 import logging
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -51,10 +52,19 @@ def _cache_call(method, *args, **kwargs):
 NOTHING_SCHEDULED = float("inf")
 
 
+def fresh_version() -> int:
+    """A version no earlier one can have held: when the version key is lost (a cache restarted, or the
+    key culled), counting again from 1 could meet pages cached under those numbers before."""
+    return time.time_ns() // 1000
+
+
 def content_version() -> int:
     """The current content version; raises CacheUnavailable when the cache cannot be reached."""
     values = _cache_call(cache.get_many, [VERSION_KEY, NEXT_GO_LIVE_KEY])
-    version = values.get(VERSION_KEY, 0)
+    version = values.get(VERSION_KEY)
+    if version is None:
+        _cache_call(cache.add, VERSION_KEY, fresh_version(), None)
+        version = _cache_call(cache.get, VERSION_KEY, 0)
     go_live = values.get(NEXT_GO_LIVE_KEY)
     if go_live is None:
         # A cache that has never seen a change (or was just restarted) learns when the next record goes live.
@@ -73,9 +83,9 @@ def bump_content_version(*, go_live: datetime.datetime | None = None) -> int:
     try:
         try:
             version = cache.incr(VERSION_KEY)
-        except ValueError:  # the key does not exist yet
-            cache.add(VERSION_KEY, 1, timeout=None)
-            version = cache.get(VERSION_KEY, 1)
+        except ValueError:  # the key does not exist (yet, or any more)
+            cache.add(VERSION_KEY, fresh_version(), timeout=None)
+            version = cache.get(VERSION_KEY, 0)
         if go_live is not None:
             earliest = cache.get(NEXT_GO_LIVE_KEY)
             if earliest is None or go_live.timestamp() < earliest:

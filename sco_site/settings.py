@@ -4,6 +4,7 @@ Development defaults are safe for a laptop (SQLite, local-memory cache, DEBUG on
 Production must set ``SECRET_KEY``; with ``DEBUG`` off, the site refuses to start without it.
 """
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -114,7 +115,7 @@ DATABASES = {
     )
 }
 
-# Redis when REDIS_URL is set (shared between app servers), else a per-process cache.
+# Redis when REDIS_URL is set (shared between app servers), else a cache on this machine's disk.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -128,7 +129,19 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Shared by every worker process of this machine: with a per-process memory cache, a publish through
+    # one gunicorn worker would leave the others serving the old pages. Keyed by the database, so two
+    # databases (the archive, a benchmark) never see each other's pages.
+    database = DATABASES["default"]
+    database_identity = f"{database['ENGINE']}:{database.get('HOST')}:{database.get('PORT')}:{database['NAME']}"
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / ".cache")),
+            "KEY_PREFIX": hashlib.sha256(database_identity.encode()).hexdigest()[:12],
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
 
 # Whole-response caching of anonymous reads (chairmanship.cache); PAGE_CACHE=0 turns it off, e.g. to measure.
 PAGE_CACHE = env_bool("PAGE_CACHE", True)

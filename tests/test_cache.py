@@ -2,13 +2,16 @@
 
 import datetime
 import logging
+import os
+import subprocess
+import sys
 from http import HTTPStatus
 
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from chairmanship.cache import NEXT_GO_LIVE_KEY, content_version
+from chairmanship.cache import NEXT_GO_LIVE_KEY, VERSION_KEY, bump_content_version, content_version
 from chairmanship.models import PublicationStatus
 from tests.factories import DocumentFactory, SummitFactory
 
@@ -128,3 +131,43 @@ def test_saving_a_record_costs_no_extra_queries_for_the_cache(django_assert_num_
     document.title = "Renamed"
     with django_assert_num_queries(1):  # the UPDATE itself
         document.save()
+
+
+def test_a_lost_version_key_never_brings_back_pages_cached_before(client):
+    """A restarted cache, or one that culled the version key, must not count again from numbers it used."""
+    summit = SummitFactory(host_city="Astana")
+    assert "Astana" in client.get(summit.get_absolute_url()).content.decode()  # cached now
+    used = content_version()
+
+    type(summit).objects.filter(pk=summit.pk).update(host_city="Astana (renamed)")  # no save signal
+    cache.delete(VERSION_KEY)
+    for _ in range(min(used, 50)):  # the saves that follow: none may land on a number used before
+        bump_content_version()
+        assert content_version() > used
+        assert "Astana (renamed)" in client.get(summit.get_absolute_url()).content.decode()
+
+
+def test_without_redis_every_worker_process_shares_one_cache(tmp_path):
+    """Without REDIS_URL, a change recorded by one process (a gunicorn worker) is seen by the others."""
+    environment = {
+        **os.environ,
+        "DEBUG": "1",
+        "REDIS_URL": "",
+        "CACHE_DIR": str(tmp_path / "cache"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+
+    def in_a_process(code: str) -> str:
+        command = [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "--no-imports",
+            "-c",
+            f"from django.core.cache import cache; {code}",
+        ]
+        done = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=60, check=True)
+        return done.stdout.strip()
+
+    in_a_process("cache.set('archive:probe', 'seen', None)")
+    assert in_a_process("print(cache.get('archive:probe'))") == "seen"
