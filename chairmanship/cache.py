@@ -52,10 +52,12 @@ def _cache_call(method, *args, **kwargs):
 NOTHING_SCHEDULED = float("inf")
 
 
-def fresh_version() -> int:
-    """A version no earlier one can have held: when the version key is lost (a cache restarted, or the
-    key culled), counting again from 1 could meet pages cached under those numbers before."""
-    return time.time_ns() // 1000
+def start_version() -> int:
+    """Sets the version when the key is missing, to a number no earlier version can have held: when the
+    key is lost (a cache restarted, or the key culled), counting again from 1 could meet pages cached
+    under those numbers before. Another process may start it at the same moment; both read the winner's."""
+    cache.add(VERSION_KEY, time.time_ns() // 1000, timeout=None)
+    return cache.get(VERSION_KEY, 0)
 
 
 def content_version() -> int:
@@ -63,8 +65,7 @@ def content_version() -> int:
     values = _cache_call(cache.get_many, [VERSION_KEY, NEXT_GO_LIVE_KEY])
     version = values.get(VERSION_KEY)
     if version is None:
-        _cache_call(cache.add, VERSION_KEY, fresh_version(), None)
-        version = _cache_call(cache.get, VERSION_KEY, 0)
+        version = _cache_call(start_version)
     go_live = values.get(NEXT_GO_LIVE_KEY)
     if go_live is None:
         # A cache that has never seen a change (or was just restarted) learns when the next record goes live.
@@ -84,8 +85,7 @@ def bump_content_version(*, go_live: datetime.datetime | None = None) -> int:
         try:
             version = cache.incr(VERSION_KEY)
         except ValueError:  # the key does not exist (yet, or any more)
-            cache.add(VERSION_KEY, fresh_version(), timeout=None)
-            version = cache.get(VERSION_KEY, 0)
+            version = start_version()
         if go_live is not None:
             earliest = cache.get(NEXT_GO_LIVE_KEY)
             if earliest is None or go_live.timestamp() < earliest:
