@@ -255,8 +255,8 @@ def main() -> int:
         "LOG_LEVEL": "WARNING",
         "PAGE_CACHE": "1" if args.redis_url else "0",
         "REDIS_URL": args.redis_url,
-        "API_THROTTLE_ANON": "10000000/minute",
-        "API_THROTTLE_USER": "10000000/minute",
+        "API_THROTTLE_ANON": "",
+        "API_THROTTLE_USER": "",
     }
     print(f"Building the {args.database} database ({', '.join(f'{v} {k}' for k, v in DATASET.items())})...", flush=True)
     prepare_database(env["DATABASE_URL"], args.admin_url, args.database, env, DATASET)

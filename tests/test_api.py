@@ -10,7 +10,13 @@ from django.core.management import call_command
 from django.utils import timezone
 from django.utils.http import http_date
 
-from chairmanship.models import DocumentType, InitiativeCategory, InitiativeStatus, MembershipStatus
+from chairmanship.models import (
+    DocumentType,
+    InitiativeCategory,
+    InitiativeStatus,
+    MembershipStatus,
+    PublicationStatus,
+)
 from tests import factories
 from tests.api_support import api_client, assert_problem, generous_api_rates  # noqa: F401 (fixtures)
 
@@ -344,6 +350,24 @@ def test_a_detail_carries_etag_and_last_modified_and_answers_304_when_unchanged(
     assert api_client.get(url, HTTP_IF_MODIFIED_SINCE=last_modified).status_code == HTTPStatus.NOT_MODIFIED
 
 
+def test_revalidating_a_draft_answers_404_not_304(api_client):
+    """The cheap revalidation path keeps the public rule: a draft's ETag reveals nothing."""
+    document = factories.DocumentFactory(slug="hidden", status=PublicationStatus.DRAFT)
+
+    response = api_client.get("/api/v1/documents/hidden/", HTTP_IF_NONE_MATCH=f'"{document.pk}-{document.version}"')
+
+    assert response.status_code == HTTPStatus.NOT_FOUND
+
+
+def test_a_detail_is_found_whatever_the_list_filters_say(api_client):
+    factories.DocumentFactory(slug="a-treaty", document_type=DocumentType.AGREEMENT)
+
+    response = api_client.get("/api/v1/documents/a-treaty/?type=declaration")
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["slug"] == "a-treaty"
+
+
 def test_a_changed_detail_is_sent_again(api_client):
     document = factories.DocumentFactory(slug="changing")
     url = "/api/v1/documents/changing/"
@@ -425,6 +449,15 @@ def test_too_many_anonymous_requests_answer_429_with_retry_after(api_client, set
     assert statuses == [HTTPStatus.OK, HTTPStatus.OK, HTTPStatus.TOO_MANY_REQUESTS]
     assert_problem(throttled, HTTPStatus.TOO_MANY_REQUESTS)
     assert 0 < int(throttled["Retry-After"]) <= 60
+
+
+def test_an_empty_rate_turns_the_limit_off(api_client, settings):
+    settings.PAGE_CACHE = False
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None}}
+
+    statuses = {api_client.get("/api/v1/topics/").status_code for _ in range(5)}
+
+    assert statuses == {HTTPStatus.OK}
 
 
 # --- Schema and documentation -----------------------------------------------------------------------------------------

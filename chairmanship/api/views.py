@@ -82,11 +82,19 @@ class ArchiveViewSet(viewsets.ModelViewSet):
             return self.not_modified(validators)
         return validators.apply(response)
 
+    def filter_queryset(self, queryset):
+        # The list's filters select records; a record asked for by its URL is found whatever they say.
+        if self.action == "retrieve":
+            return queryset
+        return super().filter_queryset(queryset)
+
     def retrieve(self, request, *args, **kwargs):
         if issubclass(self.model, Publishable) and conditional.is_revalidation(request):
-            # A versioned record's validators need only the record itself: a client that holds the current
-            # version is answered without reading its relations (the prefetches of a full answer).
-            validators = conditional.for_record(self.get_object(self.get_queryset().prefetch_related(None)))
+            # A versioned record's validators are its key, version and last change: a client that holds
+            # the current version is answered from those three columns, without the joins and prefetches
+            # of a full answer.
+            visible = self.model.objects.published() if self.reads_public_subset() else self.model.objects.all()
+            validators = conditional.for_record(self.get_object(visible.only("pk", "version", "updated_at")))
             if validators.not_modified(request):
                 return self.not_modified(validators)
         record = self.get_object()
