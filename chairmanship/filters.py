@@ -7,7 +7,7 @@ restricted queryset (``published()`` for the public), so facet choices never rev
 import django_filters
 from django import forms
 from django.core.validators import validate_slug
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django_filters.fields import ModelMultipleChoiceField
 
@@ -54,6 +54,13 @@ class SlugMultipleChoiceField(ModelMultipleChoiceField):
         return super().clean(value)
 
 
+def nothing_chosen(value) -> bool:
+    # No choice arrives as ``queryset.none()``: asking that for its truth would build its SQL on every request.
+    if isinstance(value, QuerySet):
+        return value.query.is_empty()
+    return not value
+
+
 class SlugMultipleFilter(django_filters.ModelMultipleChoiceFilter):
     """Selects related records by slug ("any of"); unknown slugs are a validation error (400 in the API)."""
 
@@ -64,7 +71,7 @@ class SlugMultipleFilter(django_filters.ModelMultipleChoiceFilter):
         super().__init__(*args, queryset=queryset, **kwargs)
 
     def filter(self, queryset, value):
-        if not value or self.is_noop(queryset, value):
+        if nothing_chosen(value) or self.is_noop(queryset, value):
             return queryset
         field = queryset.model._meta.get_field(self.field_name)
         if not field.many_to_many:

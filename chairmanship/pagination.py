@@ -9,15 +9,19 @@ from chairmanship import cache as archive_cache
 
 
 class ArchivePaginator(Paginator):
-    """Pages found in two steps, and a total remembered until the content changes.
+    """Pages found in two steps, with the total and the order remembered until the content changes.
 
     A deep page (``?page=2500``) with ``OFFSET`` over whole rows makes the database read and throw away
     every row before it. Here the database first finds the page's ids, walking the ordering index (on
     PostgreSQL ``document_archive_order`` covers them, so the table is not read), then reads only those
-    rows with their joins. The total is the same for every page of a filtered list, so it is counted once
-    per content version (``count_key``) rather than on every request; a caller that has counted the
-    records already passes ``count``.
+    rows with their joins. Given a ``count_key`` (a filtered list's cache name), the total is counted once
+    per content version, and the ids are read a block of ``pages_per_block`` pages at a time and
+    remembered with it: the walk to a deep page is paid once per block and content version, and every
+    other page of that block costs what the first page costs. A caller that has counted the records
+    already passes ``count``.
     """
+
+    pages_per_block = 50
 
     def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, count_key=None, count=None):
         super().__init__(object_list, per_page, orphans, allow_empty_first_page)
@@ -37,9 +41,25 @@ class ArchivePaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        ids = self.ids_between(bottom, top)
         records = {record.pk: record for record in self.object_list.filter(pk__in=ids)}
         return self._get_page([records[pk] for pk in ids if pk in records], number, self)
+
+    def ids_between(self, bottom: int, top: int) -> list:
+        ordered_ids = self.object_list.values_list("pk", flat=True)
+        if self.count_key is None:
+            return list(ordered_ids[bottom:top])
+        size = self.per_page * self.pages_per_block
+        # The order is part of the name: the same filters sorted another way list other ids.
+        order = hashlib.sha256(repr((self.object_list.query.order_by, size)).encode()).hexdigest()[:16]
+        ids = []
+        for block in range(bottom // size, (top - 1) // size + 1 if top > bottom else bottom // size):
+            start = block * size
+            block_ids = archive_cache.remember(
+                f"{self.count_key}:ids:{order}:{block}", lambda start=start: list(ordered_ids[start : start + size])
+            )
+            ids += block_ids[max(bottom - start, 0) : max(top - start, 0)]
+        return ids
 
 
 def count_key(model, query) -> str:
