@@ -117,6 +117,22 @@ def test_a_document_shows_its_public_page_and_related_records_as_summaries(api_c
     assert document["type"] == DocumentType.DECLARATION
 
 
+def test_every_record_of_a_list_links_to_its_own_address_on_the_host_asked(api_client, settings):
+    settings.ALLOWED_HOSTS = ["archive.example.org"]
+    topics = [factories.TopicFactory(slug=slug) for slug in ("energy", "water", "digital-economy")]
+    document = factories.DocumentFactory(slug="with-topics")
+    document.topics.set(topics)
+
+    listed = api_client.get("/api/v1/documents/", HTTP_HOST="archive.example.org").json()["results"][0]
+
+    assert listed["url"] == "http://archive.example.org/api/v1/documents/with-topics/"
+    assert sorted(topic["url"] for topic in listed["topics"]) == [
+        "http://archive.example.org/api/v1/topics/digital-economy/",
+        "http://archive.example.org/api/v1/topics/energy/",
+        "http://archive.example.org/api/v1/topics/water/",
+    ]
+
+
 def test_a_membership_and_a_key_figure_link_to_the_page_that_shows_them(api_client, one_of_each):
     membership = api_client.get(f"/api/v1/memberships/{one_of_each['memberships']}/").json()
     figure = api_client.get("/api/v1/key-figures/events-held/").json()
