@@ -1,9 +1,11 @@
 """`make bench`: measure the production stack on a large synthetic dataset and write bench/RESULTS.md.
 
-Steps: (1) a PostgreSQL database of its own, filled by ``generate_demo_data``; (2) gunicorn with the
-production settings, the page cache off, then on (Redis); (3) wrk for a fixed time per URL, with a Lua
-script reporting requests/s, p50/p95/p99 and errors; (4) SQL queries per request, counted in-process
-against the same database; (5) worker memory after the runs; (6) the figures against their targets.
+Steps: (1) a PostgreSQL database of its own, filled by ``generate_demo_data``, and the same dataset in a
+scratch SQLite file; (2) the search engine timed in-process on both (``bench.search_timing``); (3) gunicorn
+with the production settings, the page cache off, then on (Redis); (4) wrk for a fixed time per URL, after
+one priming request and a second of warm-up, with a Lua script reporting requests/s, p50/p95/p99 and
+errors; (5) SQL queries per request, counted in-process against the same database; (6) worker memory
+after the runs; (7) the figures against their targets.
 
     python bench/run.py              # the full run: 100 000 documents, 10 000 initiatives
     python bench/run.py --smoke      # a few seconds per URL on a small dataset, so the benchmark cannot rot
@@ -150,6 +152,18 @@ def etag_of(url: str) -> str:
         return response.headers.get("ETag", "")
 
 
+def prime(url: str, headers: dict) -> None:
+    """One request on its own before any load: what it remembers in the shared cache (a page, the archive's
+    totals and facet counts) is computed once, not by every worker at the same moment in the measured run."""
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
+            response.read()
+    except urllib.error.HTTPError as error:  # a 304 is an answer too
+        if error.code != 304:
+            raise
+
+
 def drive(wrk: str, url: str, headers: dict, seconds: int, connections: int, script: Path) -> dict:
     command = [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", str(script)]
     for name, value in headers.items():
@@ -158,6 +172,19 @@ def drive(wrk: str, url: str, headers: dict, seconds: int, connections: int, scr
     report = json.loads(output.strip().splitlines()[-1])
     report["rps"] = report["requests"] / report["seconds"] if report["seconds"] else 0.0
     return report
+
+
+def search_timing(env: dict, repeats: int) -> dict:
+    """p50 and p95 (ms) of the search engine over ``bench.search_timing``'s queries, on ``env``'s database."""
+    output = subprocess.run(
+        [PYTHON, "-m", "bench.search_timing", str(repeats)],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "sco_site.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
 
 
 def count_queries(env: dict, targets: list[Target]) -> dict[str, int]:
@@ -213,7 +240,7 @@ def targets_for(documents: int) -> list[Target]:
 
 
 def verdicts(
-    results: list[Measurement], queries: dict, memory: list[float], documents: int
+    results: list[Measurement], queries: dict, memory: list[float], documents: int, searches: dict
 ) -> list[tuple[str, bool, str]]:
     by = {(m.mode, m.target.name): m for m in results}
     uncached = [m for m in results if m.mode == "uncached"]
@@ -235,8 +262,17 @@ def verdicts(
     full = by[("uncached", "API document detail")].requests_per_second
     conditional = by[("uncached", "API document detail, If-None-Match")].requests_per_second
     checks.append(("a 304 answer >= 2x the full response", conditional >= 2 * full, f"{conditional / full:.1f}x"))
-    search = by[("uncached", "search")].p95
-    checks.append((f"search p95 <= 10 ms on PostgreSQL at {documents} documents", search <= 10, f"{search:.1f} ms"))
+    page = by[("uncached", "search")].p95
+    for backend, limit in (("PostgreSQL", 10), ("SQLite", 20)):
+        engine = searches[backend]["p95"]
+        checks.append(
+            (
+                f"search p95 <= {limit} ms on {backend} at {documents} documents",
+                engine <= limit,
+                f"{engine:.1f} ms in-process"
+                + (f"; the search page over HTTP under load: {page:.1f} ms" if backend == "PostgreSQL" else ""),
+            )
+        )
     deep = next(
         m
         for m in uncached
@@ -264,7 +300,7 @@ def verdicts(
     return checks
 
 
-def write_report(path: Path, results, queries, memory, checks, args, sizes, elapsed) -> str:
+def write_report(path: Path, results, queries, memory, searches, checks, args, sizes, elapsed) -> str:
     bare = {m.mode: m.requests_per_second for m in results if m.target.kind == "bare"}
     lines = [
         "# Benchmark results",
@@ -273,7 +309,8 @@ def write_report(path: Path, results, queries, memory, checks, args, sizes, elap
         f"{os.cpu_count()} cores, PostgreSQL, Redis, gunicorn with {args.workers} sync workers; wrk with "
         f"{args.connections} connections for {args.seconds} s per URL. Synthetic dataset: "
         + ", ".join(f"{value} {key}" for key, value in sizes.items())
-        + f". Whole run: {elapsed:.0f} s.",
+        + f". Whole run: {elapsed:.0f} s. Each URL gets one request on its own and a second of load before it"
+        " is measured; the API rate limits are off (one client makes every call).",
         "",
         "| URL | cache | requests/s | vs bare view | p50 ms | p95 ms | p99 ms | errors | SQL queries |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -286,6 +323,18 @@ def write_report(path: Path, results, queries, memory, checks, args, sizes, elap
             f"| {m.target.name} `{m.target.path}` | {m.mode} | {m.requests_per_second:.0f} | "
             f"{m.requests_per_second / bare[m.mode]:.0%} | {m.p50:.1f} | {m.p95:.1f} | {m.p99:.1f} | {m.errors} | {count} |"
         )
+    lines += [
+        "",
+        "The search engine in-process (`bench/search_timing.py`: every content type searched, ranked and",
+        f"highlighted; {searches['PostgreSQL']['queries']} queries from a common word to one that matches nothing):",
+        "",
+        "| database | p50 ms | p95 ms | runs |",
+        "| --- | ---: | ---: | ---: |",
+        *(
+            f"| {backend} | {timing['p50']:.1f} | {timing['p95']:.1f} | {timing['samples']} |"
+            for backend, timing in searches.items()
+        ),
+    ]
     lines += ["", "## Targets", "", "| target | met | measured |", "| --- | --- | --- |"]
     lines += [f"| {name} | {'yes' if ok else '**no**'} | {detail} |" for name, ok, detail in checks]
     lines += ["", f"Worker memory after the runs (MB): {', '.join(f'{size:.0f}' for size in memory)}", ""]
@@ -326,6 +375,18 @@ def main() -> int:
         "API_THROTTLE_USER": "",
     }
     prepare_database(env["DATABASE_URL"], args.admin_url, args.database, env, sizes)
+    repeats = 3 if args.smoke else 20
+    searches = {"PostgreSQL": search_timing(env, repeats)}
+    with tempfile.TemporaryDirectory() as scratch:
+        sqlite = {**env, "DATABASE_URL": f"sqlite:///{scratch}/bench.sqlite3", "CACHE_DIR": f"{scratch}/cache"}
+        run([PYTHON, "manage.py", "migrate", "--no-input", "-v0"], sqlite)
+        run([PYTHON, "manage.py", "generate_demo_data", *[f"--{key}={value}" for key, value in sizes.items()]], sqlite)
+        searches["SQLite"] = search_timing(sqlite, repeats)
+    print(
+        "Search in-process: "
+        + ", ".join(f"{backend} p95 {timing['p95']:.1f} ms" for backend, timing in searches.items()),
+        flush=True,
+    )
     run([PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"], env)
     targets = targets_for(sizes["documents"])
     queries = count_queries({**env, "PAGE_CACHE": "0"}, targets)
@@ -351,6 +412,7 @@ def main() -> int:
                     if mode == "cached" and target.kind not in ("page", "bare"):
                         continue
                     headers = {"If-None-Match": etag} if target.kind == "conditional" else target.headers
+                    prime(base + target.path, headers)
                     drive(wrk, base + target.path, headers, 1, args.connections, script)  # warm-up
                     report = drive(wrk, base + target.path, headers, args.seconds, args.connections, script)
                     results.append(
@@ -365,9 +427,11 @@ def main() -> int:
             finally:
                 stop_server(server)
 
-    checks = verdicts(results, queries, memory, sizes["documents"])
+    checks = verdicts(results, queries, memory, sizes["documents"], searches)
     print()
-    print(write_report(args.output, results, queries, memory, checks, args, sizes, time.monotonic() - started))
+    print(
+        write_report(args.output, results, queries, memory, searches, checks, args, sizes, time.monotonic() - started)
+    )
     return 0
 
 
