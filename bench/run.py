@@ -286,13 +286,16 @@ def verdicts(
             f"{deep.p95:.1f} ms vs {first.p95:.1f} ms",
         )
     )
-    worst_p99 = max(m.p99 for m in results)
+    # The site's own URLs: the hand-written reference list is a yardstick, not a page anyone is served.
+    served = [m for m in results if m.target.kind != "values"]
+    worst = max(served, key=lambda m: m.p99)
+    worst_p99 = worst.p99
     errors = sum(m.errors for m in results)
     checks.append(
         (
             "p99 <= 100 ms at 10 connections, 0 errors",
             worst_p99 <= 100 and errors == 0,
-            f"worst p99 {worst_p99:.1f} ms, {errors} errors",
+            f"worst p99 {worst_p99:.1f} ms ({worst.target.name}, {worst.mode}), {errors} errors",
         )
     )
     biggest = max(memory) if memory else 0
