@@ -18,8 +18,9 @@ from django.core.validators import FileExtensionValidator, MinValueValidator, Re
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Cast
-from django.urls import reverse
 from django.utils import timezone
+
+from chairmanship.links import slug_path
 
 
 class PublicationStatus(models.TextChoices):
@@ -708,7 +709,7 @@ class State(Publishable):
         return self.short_name
 
     def get_absolute_url(self):
-        return reverse("chairmanship:state_detail", kwargs={"slug": self.slug})
+        return slug_path("chairmanship:state_detail", self.slug)
 
 
 class Membership(models.Model):
@@ -806,7 +807,7 @@ class Chairmanship(Publishable):
         return f"{self.state_id and self.state} {self.start_date.year}–{end}"
 
     def get_absolute_url(self):
-        return reverse("chairmanship:chairmanship_detail", kwargs={"slug": self.slug})
+        return slug_path("chairmanship:chairmanship_detail", self.slug)
 
 
 class Summit(Publishable):
@@ -858,7 +859,7 @@ class Summit(Publishable):
         return f"{number} summit, {self.host_city}{year}"
 
     def get_absolute_url(self):
-        return reverse("chairmanship:summit_detail", kwargs={"slug": self.slug})
+        return slug_path("chairmanship:summit_detail", self.slug)
 
     def natural_key(self):
         return (self.number,)
@@ -921,7 +922,7 @@ class Document(Publishable):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("chairmanship:document_detail", kwargs={"slug": self.slug})
+        return slug_path("chairmanship:document_detail", self.slug)
 
 
 class Initiative(Publishable):
@@ -956,7 +957,7 @@ class Initiative(Publishable):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("chairmanship:initiative_detail", kwargs={"slug": self.slug})
+        return slug_path("chairmanship:initiative_detail", self.slug)
 
 
 class KeyFigure(models.Model):
