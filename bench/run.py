@@ -92,10 +92,15 @@ def prepare_database(database_url: str, admin_url: str, name: str, env: dict, si
     with psycopg.connect(admin_url, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
         connection.execute(f'CREATE DATABASE "{name}"')
-    run([PYTHON, "manage.py", "migrate", "--no-input", "-v0"], env)
     started = time.monotonic()
-    run([PYTHON, "manage.py", "generate_demo_data", *[f"--{key}={value}" for key, value in sizes.items()]], env)
+    fill_database(env, sizes)
     print(f"Synthetic dataset built in {time.monotonic() - started:.0f} s", flush=True)
+
+
+def fill_database(env: dict, sizes: dict) -> None:
+    """Migrate ``env``'s (empty) database and fill it with the synthetic dataset."""
+    run([PYTHON, "manage.py", "migrate", "--no-input", "-v0"], env)
+    run([PYTHON, "manage.py", "generate_demo_data", *[f"--{key}={value}" for key, value in sizes.items()]], env)
 
 
 def start_server(env: dict, port: int, workers: int) -> subprocess.Popen:
@@ -382,8 +387,7 @@ def main() -> int:
     searches = {"PostgreSQL": search_timing(env, repeats)}
     with tempfile.TemporaryDirectory() as scratch:
         sqlite = {**env, "DATABASE_URL": f"sqlite:///{scratch}/bench.sqlite3", "CACHE_DIR": f"{scratch}/cache"}
-        run([PYTHON, "manage.py", "migrate", "--no-input", "-v0"], sqlite)
-        run([PYTHON, "manage.py", "generate_demo_data", *[f"--{key}={value}" for key, value in sizes.items()]], sqlite)
+        fill_database(sqlite, sizes)
         searches["SQLite"] = search_timing(sqlite, repeats)
     print(
         "Search in-process: "

@@ -52,8 +52,10 @@ class ArchivePaginator(Paginator):
         size = self.per_page * self.pages_per_block
         # The order is part of the name: the same filters sorted another way list other ids.
         order = hashlib.sha256(repr((self.object_list.query.order_by, size)).encode()).hexdigest()[:16]
+        if top <= bottom:
+            return []
         ids = []
-        for block in range(bottom // size, (top - 1) // size + 1 if top > bottom else bottom // size):
+        for block in range(bottom // size, (top - 1) // size + 1):
             start = block * size
             block_ids = archive_cache.remember(
                 f"{self.count_key}:ids:{order}:{block}", lambda start=start: list(ordered_ids[start : start + size])

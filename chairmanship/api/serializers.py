@@ -44,7 +44,10 @@ def visible(record, context) -> bool:
 
 
 class SlugLink(serializers.HyperlinkedIdentityField):
-    """A record's API address by its slug (``chairmanship.links``: no resolver trip per link)."""
+    """A record's API address by its slug (``chairmanship.links``: no resolver trip per link).
+
+    The API has no versioning scheme; one added later would need DRF's reverse here again.
+    """
 
     def __init__(self, view_name: str, **kwargs):
         super().__init__(view_name=view_name, lookup_field="slug", **kwargs)

@@ -53,11 +53,15 @@ class ArchiveViewSet(viewsets.ModelViewSet):
         return not sees_unpublished(self.request.user)
 
     def get_queryset(self):
-        public = self.reads_public_subset()
         manager = self.model.objects
-        queryset = manager.for_api(public=public) if hasattr(manager, "for_api") else manager.all()
-        if public and hasattr(queryset, "published"):
-            queryset = queryset.published()
+        return self.visible(
+            manager.for_api(public=self.reads_public_subset()) if hasattr(manager, "for_api") else manager.all()
+        )
+
+    def visible(self, queryset):
+        """The records of ``queryset`` this reader may see: the published ones, unless an editor asks."""
+        if self.reads_public_subset() and hasattr(queryset, "published"):
+            return queryset.published()
         return queryset
 
     def get_serializer_context(self):
@@ -93,8 +97,8 @@ class ArchiveViewSet(viewsets.ModelViewSet):
             # A versioned record's validators are its key, version and last change: a client that holds
             # the current version is answered from those three columns, without the joins and prefetches
             # of a full answer.
-            visible = self.model.objects.published() if self.reads_public_subset() else self.model.objects.all()
-            validators = conditional.for_record(self.get_object(visible.only("pk", "version", "updated_at")))
+            columns = self.visible(self.model.objects.only("pk", "version", "updated_at"))
+            validators = conditional.for_record(self.get_object(columns))
             if validators.not_modified(request):
                 return self.not_modified(validators)
         record = self.get_object()
