@@ -17,8 +17,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.http import parse_http_date_safe
+from django.utils.cache import patch_vary_headers
 
 logger = logging.getLogger(__name__)
 
@@ -173,7 +172,8 @@ class AnonymousPageCacheMiddleware:
 
         if cached is not None:
             cached["X-Cache"] = "hit"
-            return self.conditional(request, cached)
+            # Revalidated like a fresh answer (If-None-Match, 304) by chairmanship.validators, above this.
+            return cached
 
         response = self.get_response(request)
         patch_vary_headers(response, ("Cookie", "Accept"))
@@ -189,16 +189,6 @@ class AnonymousPageCacheMiddleware:
             return False
         cache_control = response.get("Cache-Control", "")
         return "private" not in cache_control and "no-store" not in cache_control
-
-    @staticmethod
-    def conditional(request, response):
-        last_modified = response.get("Last-Modified")
-        return get_conditional_response(
-            request,
-            etag=response.get("ETag"),
-            last_modified=parse_http_date_safe(last_modified) if last_modified else None,
-            response=response,
-        )
 
 
 def remember(name: str, compute):

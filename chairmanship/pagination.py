@@ -14,26 +14,24 @@ class ArchivePaginator(Paginator):
     A deep page (``?page=2500``) with ``OFFSET`` over whole rows makes the database read and throw away
     every row before it. Here the database first finds the page's ids, walking the ordering index (on
     PostgreSQL ``document_archive_order`` covers them, so the table is not read), then reads only those
-    rows with their joins. Given a ``count_key`` (a filtered list's cache name), the total is counted once
-    per content version, and the ids are read a block of ``pages_per_block`` pages at a time and
-    remembered with it: the walk to a deep page is paid once per block and content version, and every
-    other page of that block costs what the first page costs. A caller that has counted the records
-    already passes ``count``.
+    rows with their joins. Given a ``list_cache_name`` (``list_cache_name()``: the filtered list's name),
+    the total is counted once per content version, and the ids are read a block of ``pages_per_block`` pages
+    at a time and remembered with it: the walk to a deep page is paid once per block and content version,
+    and every other page of that block costs what the first page costs. The archive's pages and the API's
+    lists both page this way.
     """
 
     pages_per_block = 50
 
-    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, count_key=None, count=None):
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, list_cache_name=None):
         super().__init__(object_list, per_page, orphans, allow_empty_first_page)
-        self.count_key, self.known_count = count_key, count
+        self.list_cache_name = list_cache_name
 
     @cached_property
     def count(self):
-        if self.known_count is not None:
-            return self.known_count
-        if self.count_key is None:
+        if self.list_cache_name is None:
             return super().count
-        return archive_cache.remember(self.count_key, lambda: Paginator.count.func(self))
+        return archive_cache.remember(f"{self.list_cache_name}:count", lambda: Paginator.count.func(self))
 
     def page(self, number):
         number = self.validate_number(number)
@@ -47,7 +45,7 @@ class ArchivePaginator(Paginator):
 
     def ids_between(self, bottom: int, top: int) -> list:
         ordered_ids = self.object_list.values_list("pk", flat=True)
-        if self.count_key is None:
+        if self.list_cache_name is None:
             return list(ordered_ids[bottom:top])
         size = self.per_page * self.pages_per_block
         # The order is part of the name: the same filters sorted another way list other ids.
@@ -58,14 +56,23 @@ class ArchivePaginator(Paginator):
         for block in range(bottom // size, (top - 1) // size + 1):
             start = block * size
             block_ids = archive_cache.remember(
-                f"{self.count_key}:ids:{order}:{block}", lambda start=start: list(ordered_ids[start : start + size])
+                f"{self.list_cache_name}:ids:{order}:{block}",
+                lambda start=start: list(ordered_ids[start : start + size]),
             )
             ids += block_ids[max(bottom - start, 0) : max(top - start, 0)]
         return ids
 
 
-def count_key(model, query) -> str:
-    """The cache name of a filtered list's total: the model and its filters (not the page or the order)."""
-    filters = sorted((name, value) for name, value in query.lists() if name not in ("page", "ordering"))
+# Query parameters that choose a page of a list or its order, not its records.
+NOT_FILTERS = ("page", "page_size", "ordering")
+
+
+def list_cache_name(model, query, *, reader: str = "public") -> str:
+    """The name a filtered list's total and id blocks are remembered under.
+
+    It names the records, not a page of them: the model, who reads (``"public"``, or ``"editor"`` for the
+    API's editors, who also see drafts) and the filters; the archive's pages and the public API share it.
+    """
+    filters = sorted((name, value) for name, value in query.lists() if name not in NOT_FILTERS)
     digest = hashlib.sha256(repr(filters).encode()).hexdigest()[:32]
-    return f"count:{model._meta.label_lower}:{digest}"
+    return f"list:{reader}:{model._meta.label_lower}:{digest}"

@@ -27,7 +27,7 @@ from chairmanship.models import (
     State,
     Summit,
 )
-from chairmanship.pagination import ArchivePaginator, count_key
+from chairmanship.pagination import ArchivePaginator, list_cache_name
 from chairmanship.search import search
 
 SITE_NAME = "SCO Chairmanship Archive"
@@ -260,7 +260,11 @@ class FacetedListMixin:
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         return super().get_paginator(
-            queryset, per_page, orphans, allow_empty_first_page, count_key=count_key(self.model, self.request.GET)
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            list_cache_name=list_cache_name(self.model, self.request.GET),
         )
 
     def get_context_data(self, **kwargs):

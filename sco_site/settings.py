@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     # Serves static files with far-future cache headers (hashed names) straight from the app server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETag from what each read shows, and its 304s, for fresh and cached answers alike.
+    "chairmanship.validators.ConditionalReadMiddleware",
     # Anonymous reads come from the shared cache before any database work.
     "chairmanship.cache.AnonymousPageCacheMiddleware",
     # A lost database connection becomes a 503 maintenance page, not a 500.
@@ -272,7 +274,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Read the archive's published states, memberships, chairmanships, summits, documents, initiatives, "
         "topics, key figures and sources as JSON. Lists are paginated and filtered with the same filters as "
-        "the public pages; every answer carries ETag and Last-Modified validators. Errors are RFC 9457 "
+        "the public pages; every read carries an ETag for If-None-Match (and If-Match on writes). Errors are RFC 9457 "
         "problem details. Editors write with a token (`Authorization: Token <key>`)."
     ),
     "VERSION": "1.0.0",

@@ -9,7 +9,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from chairmanship.models import Document, DocumentType, PublicationStatus
-from chairmanship.pagination import ArchivePaginator, count_key
+from chairmanship.pagination import ArchivePaginator, list_cache_name
 from tests.factories import DocumentFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ def documents():
 def test_every_page_holds_what_a_plain_offset_page_holds(documents):
     archive = Document.objects.published().for_archive().filter(topics__slug="energy").distinct()
     archive = archive.order_by("-date", "title", "pk")
-    plain, two_step = Paginator(archive, 7), ArchivePaginator(archive, 7, orphans=2, count_key="test:energy")
+    plain, two_step = Paginator(archive, 7), ArchivePaginator(archive, 7, orphans=2, list_cache_name="test:energy")
 
     assert two_step.count == plain.count == 30
     for number in two_step.page_range:
@@ -53,7 +53,7 @@ def test_pages_read_from_remembered_blocks_of_ids_match_plain_offset_pages(docum
     """Blocks of a few pages each, so that pages (and the last page's orphans) straddle block edges."""
     archive = Document.objects.published().for_archive().order_by("-date", "title", "pk")
     plain = Paginator(archive, 4, orphans=2)
-    blocks = ArchivePaginator(archive, 4, orphans=2, count_key=f"test:blocks:{pages_per_block}")
+    blocks = ArchivePaginator(archive, 4, orphans=2, list_cache_name=f"test:blocks:{pages_per_block}")
     blocks.pages_per_block = pages_per_block
 
     for _ in range(2):  # computed, then read back from the cache
@@ -65,9 +65,9 @@ def test_pages_read_from_remembered_blocks_of_ids_match_plain_offset_pages(docum
 def test_a_list_sorted_another_way_is_not_served_the_remembered_order(documents):
     by_date = Document.objects.published().order_by("-date", "title", "pk")
     by_title = Document.objects.published().order_by("title", "-date", "pk")
-    ArchivePaginator(by_date, 5, count_key="test:same-filters").page(2)
+    ArchivePaginator(by_date, 5, list_cache_name="test:same-filters").page(2)
 
-    page = ArchivePaginator(by_title, 5, count_key="test:same-filters").page(2)
+    page = ArchivePaginator(by_title, 5, list_cache_name="test:same-filters").page(2)
 
     assert [record.pk for record in page] == [record.pk for record in Paginator(by_title, 5).page(2)]
 
@@ -105,8 +105,15 @@ def test_a_filtered_total_is_counted_once_per_content_version(client, documents,
 
 
 def test_totals_of_different_filters_are_kept_apart():
-    assert count_key(Document, QueryDict("type=decision")) != count_key(Document, QueryDict("type=declaration"))
-    # The page and the order do not change the total; the order of the parameters does not either.
-    assert count_key(Document, QueryDict("type=decision&topic=a&page=3&ordering=title")) == count_key(
-        Document, QueryDict("topic=a&type=decision")
+    assert list_cache_name(Document, QueryDict("type=decision")) != list_cache_name(
+        Document, QueryDict("type=declaration")
     )
+    # The page, its size and the order do not change the total; the order of the parameters does not either.
+    assert list_cache_name(Document, QueryDict("type=decision&topic=a&page=3&page_size=5&ordering=title")) == (
+        list_cache_name(Document, QueryDict("topic=a&type=decision"))
+    )
+
+
+def test_an_editors_total_counting_drafts_is_kept_apart_from_the_publics():
+    query = QueryDict("type=decision")
+    assert list_cache_name(Document, query, reader="editor") != list_cache_name(Document, query)

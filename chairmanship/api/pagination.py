@@ -1,4 +1,8 @@
-"""Page-number pagination that refuses malformed page numbers and sizes instead of guessing."""
+"""Page-number pagination that refuses malformed page numbers and sizes instead of guessing.
+
+Pages are found as the archive's HTML pages find theirs (``ArchivePaginator``): ids first, with the total
+and the id blocks remembered per content version under the list's ``list_cache_name``.
+"""
 
 import re
 
@@ -6,7 +10,7 @@ from django.core.paginator import InvalidPage
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
-from chairmanship.pagination import ArchivePaginator
+from chairmanship.pagination import ArchivePaginator, list_cache_name
 
 WHOLE_NUMBER = re.compile(r"^[0-9]{1,12}$")
 
@@ -16,7 +20,6 @@ class ArchivePagination(PageNumberPagination):
     max_page_size = 100
     last_page_strings = ()
     django_paginator_class = ArchivePaginator  # deep pages as fast as the first (ids first, then rows)
-    known_count: int | None = None  # set by a view that has counted the records already
 
     def _whole_number(self, request, name: str, default: int, *, maximum: int | None = None) -> int:
         raw = request.query_params.get(name)
@@ -37,7 +40,8 @@ class ArchivePagination(PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
         page_size = self.get_page_size(request)
         number = self._whole_number(request, self.page_query_param, 1)
-        paginator = self.django_paginator_class(queryset, page_size, count=self.known_count)
+        name = list_cache_name(queryset.model, request.query_params, reader=view.reader) if view else None
+        paginator = self.django_paginator_class(queryset, page_size, list_cache_name=name)
         try:
             self.page = paginator.page(number)
         except InvalidPage as error:

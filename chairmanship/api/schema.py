@@ -1,7 +1,7 @@
 """How the OpenAPI schema describes the API: error answers, validators, summaries and filters.
 
 drf-spectacular reads the serializers and FilterSets; this module adds what it cannot see: the problem
-details answers each operation may give, the ETag / Last-Modified / Retry-After headers, anonymous
+details answers each operation may give, the ETag and Retry-After headers, anonymous
 reading, the two directions of a related record (a slug in, a summary out) and the bounds the
 FilterSets enforce.
 """
@@ -40,10 +40,12 @@ class ProblemSerializer(serializers.Serializer):
 
 
 VALIDATOR_HEADERS = {
-    "ETag": {"schema": {"type": "string"}, "description": "Send it back in If-None-Match (reads) or If-Match."},
-    "Last-Modified": {
+    "ETag": {
         "schema": {"type": "string"},
-        "description": "When the record (or the newest record of the list) last changed; absent where unknown.",
+        "description": (
+            "Changes whenever anything in the answer changes. Send it back in If-None-Match (reads) or "
+            "If-Match (writes: only the record's own version is compared)."
+        ),
     },
 }
 RETRY_AFTER_HEADER = {
@@ -89,7 +91,7 @@ class ArchiveAutoSchema(AutoSchema):
                 response.setdefault("headers", {}).update(VALIDATOR_HEADERS)
         if self.method == "GET":
             responses["304"] = {
-                "description": "Not modified since the ETag in If-None-Match (or the If-Modified-Since date).",
+                "description": "Not modified since the ETag in If-None-Match.",
                 "headers": VALIDATOR_HEADERS,
             }
         for status_code in self._error_statuses():

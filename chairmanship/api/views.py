@@ -1,14 +1,18 @@
 """The API's viewsets: one per resource, all sharing the visibility, caching and editing rules.
 
 - Reads: the public subset (``published()``) for everyone but editors (staff), who read everything.
-- Lists and details carry ETag and Last-Modified; If-None-Match / If-Modified-Since answer 304.
+- Lists and details carry an ETag derived from what they show; If-None-Match answers 304
+  (``chairmanship.validators``).
 - Writes need the model permissions (``EditorModelPermissions``), honour If-Match (412 on a lost
   update), follow the publish rule of ``chairmanship.services`` and record a django-reversion revision.
 """
 
+import hashlib
+
 import reversion
 from django.db import transaction
-from django.utils.cache import patch_vary_headers
+from django.http import HttpResponse
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound
@@ -17,8 +21,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chairmanship import cache as archive_cache
-from chairmanship import filters
-from chairmanship.api import conditional, serializers
+from chairmanship import filters, validators
+from chairmanship.api import serializers
 from chairmanship.api.exceptions import PreconditionFailed, PublicationRefused
 from chairmanship.api.permissions import check_deletion, check_publication_change, sees_unpublished
 from chairmanship.models import (
@@ -34,7 +38,6 @@ from chairmanship.models import (
     Summit,
     Topic,
 )
-from chairmanship.pagination import count_key
 from chairmanship.services import publication_problems
 
 SLUG_PATTERN = r"[-a-zA-Z0-9_]+"
@@ -67,24 +70,17 @@ class ArchiveViewSet(viewsets.ModelViewSet):
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "public": self.reads_public_subset()}
 
+    @property
+    def reader(self) -> str:
+        """Who the answer is for: the public, or editors (who see drafts too)."""
+        return "public" if self.reads_public_subset() else "editor"
+
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        variant = "public" if self.reads_public_subset() else "editor"
-        # The same for every page and order of a filtered list, and changed only by a content change.
-        validators = archive_cache.remember(
-            f"api:{variant}:{count_key(self.model, request.query_params)}",
-            lambda: conditional.for_queryset(queryset, variant=variant),
-        )
-        if validators is not None and validators.not_modified(request):
-            return self.not_modified(validators)
-        # The aggregate behind the ETag has counted the records already; the paginator need not again.
-        self.paginator.known_count = validators.count if validators is not None else None
-        page = self.paginate_queryset(queryset)
-        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
-        validators = validators or conditional.for_representation(response.data)
-        if validators.not_modified(request):
-            return self.not_modified(validators)
-        return validators.apply(response)
+        def represent():
+            page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+            return self.get_paginated_response(self.get_serializer(page, many=True).data).data, None
+
+        return self.read(request, represent)
 
     def filter_queryset(self, queryset):
         # The list's filters select records; a record asked for by its URL is found whatever they say.
@@ -93,28 +89,36 @@ class ArchiveViewSet(viewsets.ModelViewSet):
         return super().filter_queryset(queryset)
 
     def retrieve(self, request, *args, **kwargs):
-        if issubclass(self.model, Publishable) and conditional.is_revalidation(request):
-            # A versioned record's validators are its key, version and last change: a client that holds
-            # the current version is answered from those three columns, without the joins and prefetches
-            # of a full answer.
-            columns = self.visible(self.model.objects.only("pk", "version", "updated_at"))
-            validators = conditional.for_record(self.get_object(columns))
-            if validators.not_modified(request):
-                return self.not_modified(validators)
-        record = self.get_object()
-        if issubclass(self.model, Publishable):
-            validators = conditional.for_record(record)
-            if validators.not_modified(request):
-                return self.not_modified(validators)
-            return validators.apply(Response(self.get_serializer(record).data))
-        data = self.get_serializer(record).data
-        validators = conditional.for_record(record, data)
-        if validators.not_modified(request):
-            return self.not_modified(validators)
-        return validators.apply(Response(data))
+        def represent():
+            record = self.get_object()
+            return self.get_serializer(record).data, record
 
-    def not_modified(self, validators):
-        return validators.apply(Response(status=status.HTTP_304_NOT_MODIFIED))
+        return self.read(request, represent)
+
+    def read(self, request, represent):
+        """The answer to a read, tagged by its data (``chairmanship.validators``); ``represent()`` returns the
+        data and the record it shows (None for a list).
+
+        The tag is remembered until the content changes, so a client that already holds it is answered 304
+        before any query. The browsable API's page also shows who is signed in and a form token: like any
+        page, it is tagged by its bytes.
+        """
+        if request.accepted_renderer.format == "api":
+            return Response(represent()[0])
+        answer = {}
+
+        def tag():
+            answer["data"], record = represent()
+            return validators.read_etag(answer["data"], request.accepted_media_type, record)
+
+        name = hashlib.sha256(f"{request.accepted_media_type}\n{request.build_absolute_uri()}".encode()).hexdigest()
+        etag = archive_cache.remember(f"etag:{self.reader}:{name}", tag)
+        if "data" not in answer:
+            early = get_conditional_response(request, etag=etag, response=HttpResponse(headers={"ETag": etag}))
+            if early.status_code != status.HTTP_200_OK:
+                return early
+            answer["data"] = represent()[0]
+        return Response(answer["data"], headers={"ETag": etag})
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -132,10 +136,10 @@ class ArchiveViewSet(viewsets.ModelViewSet):
             lookup = self.lookup_url_kwarg or self.lookup_field
             record = get_object_or_404(self.filter_queryset(queryset), **{self.lookup_field: self.kwargs[lookup]})
             self.check_object_permissions(self.request, record)
-        if self.request.method not in ("GET", "HEAD", "OPTIONS"):
-            data = None if issubclass(self.model, Publishable) else self.get_serializer(record).data
-            if conditional.for_record(record, data).precondition_failed(self.request):
-                raise PreconditionFailed()
+        if self.request.method not in ("GET", "HEAD", "OPTIONS") and validators.precondition_failed(
+            self.request, record
+        ):
+            raise PreconditionFailed()
         return record
 
     def check_publication(self, serializer):
@@ -197,7 +201,7 @@ class ArchiveViewSet(viewsets.ModelViewSet):
         # The client can send the new ETag with its next If-Match.
         record = getattr(self, "saved_record", None)
         if record is not None:
-            conditional.for_record(record, response.data).apply(response)
+            response["ETag"] = validators.read_etag(response.data, self.request.accepted_media_type, record)
         return response
 
 
