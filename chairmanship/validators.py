@@ -56,7 +56,7 @@ def own_version(record) -> str:
     """What changes when ``record`` itself is saved, and only then: its version, or a digest of its columns."""
     if is_versioned(type(record)):
         return f"{record.pk}-{record.version}"
-    columns = {field.attname: getattr(record, field.attname) for field in record._meta.concrete_fields}
+    columns = {field.attname: field.value_to_string(record) for field in record._meta.concrete_fields}
     return f"{record.pk}-{_digest(_serialised(columns))}"
 
 
@@ -68,6 +68,13 @@ def read_etag(data, media_type: str, record=None) -> str:
     """The ETag of an API answer showing ``data`` as ``media_type``; ``record``'s own tag first, if given."""
     digest = _digest(f"{media_type}\n{_serialised(data)}")
     return quote_etag(f"{own_version(record)}-{digest}" if record is not None else digest)
+
+
+def read_name(request, reader: str) -> str:
+    """What an API answer's ETag is remembered under until the content changes: who reads (``"public"`` or
+    ``"editor"``), the media type and the full address (host and query included: both show in the answer)."""
+    answer = f"{request.accepted_media_type}\n{request.build_absolute_uri()}"
+    return f"etag:{reader}:{hashlib.sha256(answer.encode()).hexdigest()}"
 
 
 def precondition_failed(request, record) -> bool:

@@ -227,3 +227,16 @@ def test_a_weak_etag_never_matches_if_match(editor_client, document):
 
     assert response.status_code == HTTPStatus.PRECONDITION_FAILED
     assert Document.objects.get(pk=document.pk).summary == "A declaration."
+
+
+@pytest.mark.parametrize("value", ["12.5", "7"])
+def test_the_etag_a_write_answers_is_accepted_by_the_next_write_to_a_record_without_a_version(editor_client, value):
+    factories.KeyFigureFactory(slug="events")
+    url = "/api/v1/key-figures/events/"
+    edited = editor_client.patch(url, {"value": value}, format="json", HTTP_IF_MATCH=editor_client.get(url)["ETag"])
+    assert edited.status_code == HTTPStatus.OK, edited.content
+
+    response = editor_client.patch(url, {"label": "Meetings held"}, format="json", HTTP_IF_MATCH=edited["ETag"])
+
+    assert response.status_code == HTTPStatus.OK, response.content
+    assert response.json()["label"] == "Meetings held"

@@ -7,8 +7,6 @@
   update), follow the publish rule of ``chairmanship.services`` and record a django-reversion revision.
 """
 
-import hashlib
-
 import reversion
 from django.db import transaction
 from django.http import HttpResponse
@@ -111,8 +109,7 @@ class ArchiveViewSet(viewsets.ModelViewSet):
             answer["data"], record = represent()
             return validators.read_etag(answer["data"], request.accepted_media_type, record)
 
-        name = hashlib.sha256(f"{request.accepted_media_type}\n{request.build_absolute_uri()}".encode()).hexdigest()
-        etag = archive_cache.remember(f"etag:{self.reader}:{name}", tag)
+        etag = archive_cache.remember(validators.read_name(request, self.reader), tag)
         if "data" not in answer:
             early = get_conditional_response(request, etag=etag, response=HttpResponse(headers={"ETag": etag}))
             if early.status_code != status.HTTP_200_OK:
