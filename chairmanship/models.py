@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from chairmanship.links import slug_path
@@ -120,9 +120,10 @@ def document_pdf_path(document, filename: str) -> str:
     return f"documents/{uuid.uuid4().hex}.pdf"
 
 
-# A summit page lists this many documents and initiatives and links to the archive for the rest: a real
-# summit adopts a few dozen documents, but a page must not grow with whatever an import holds.
-SUMMIT_PAGE_LIST_LIMIT = 60
+# A record's page lists this many of its documents or initiatives and links to the filtered archive for the
+# rest: a real summit adopts a few dozen documents, but a state signs thousands over the years, and a page
+# must not grow with whatever an import holds.
+PAGE_LIST_LIMIT = 60
 
 
 def ordinal(number: int) -> str:
@@ -130,6 +131,18 @@ def ordinal(number: int) -> str:
     translation on every call, which showed in the API list's profile."""
     suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     return f"{number}{suffix}"
+
+
+def summit_title(number: int | None, city: str, year: int | None = None, *, heading=False, of_the_sco=False) -> str:
+    """The one way the archive names a summit: "22nd summit, Samarkand 2022".
+
+    Pages, JSON-LD, feeds, search, the admin and the API all call this. ``heading`` writes the page
+    heading's "22nd summit: Samarkand 2022"; ``of_the_sco`` says "SCO summit" where the name stands alone
+    (JSON-LD, social cards). An import row or a half-filled form may not have a number or date yet.
+    """
+    place = f"{city} {year}" if year else city
+    kind = "SCO summit" if of_the_sco else "summit"
+    return f"{ordinal(number) if number is not None else 'Unnumbered'} {kind}{': ' if heading else ', '}{place}"
 
 
 @dataclass(frozen=True)
@@ -178,7 +191,7 @@ SUMMIT_FACET = Facet(
     relation="summit",
     number="summit__number",
     start="summit__start_date",
-    describe=lambda row: f"{ordinal(row['number'])} summit, {row['label']} {row['start'].year}",
+    describe=lambda row: summit_title(row["number"], row["label"], row["start"].year),
 )
 CHAIRMANSHIP_FACET = Facet(
     value="chairmanship__slug",
@@ -226,6 +239,24 @@ class PublishableQuerySet(SlugNaturalKeyQuerySet):
                 )
             queryset = queryset.select_related(f"public_{name}__{nested}" if nested else f"public_{name}")
         return queryset
+
+    def with_page_list(self, name: str, relation: str, queryset):
+        """Prefetches the first ``PAGE_LIST_LIMIT`` records of ``relation`` (from ``queryset``, in its order) as
+        ``<name>``, and annotates how many there are in all as ``<name>_total``, for a page's bounded list.
+
+        The total is a subquery of the record's own query, and the slice is a window in the prefetch's one
+        query: a page's query count and its length stay the same however many records there are.
+        """
+        related_field = self.model._meta.get_field(relation).field.name
+        total = (
+            queryset.order_by()
+            .filter(**{related_field: models.OuterRef("pk")})
+            .annotate(total=models.Func(models.F("pk"), function="COUNT"))
+            .values("total")
+        )
+        return self.annotate(
+            **{f"{name}_total": Coalesce(models.Subquery(total, output_field=models.IntegerField()), 0)}
+        ).prefetch_related(models.Prefetch(relation, queryset=queryset[:PAGE_LIST_LIMIT], to_attr=name))
 
     def with_public_flag(self, relation: str):
         """Joins a required relation and annotates ``<relation>_is_public``, for deciding whether to link it.
@@ -304,27 +335,26 @@ class StateQuerySet(PublishableQuerySet):
         )
 
     def for_detail(self):
-        """A state with everything its page lists, each related list restricted to public records."""
-        return self.prefetch_related(
-            models.Prefetch(
-                "memberships",
-                queryset=Membership.objects.with_public_summit().order_by("start_date"),
-                to_attr="periods",
-            ),
-            models.Prefetch("chairmanships", queryset=Chairmanship.objects.published().order_by("start_date")),
-            models.Prefetch("summits_hosted", queryset=Summit.objects.published().order_by("start_date")),
-            models.Prefetch(
-                "documents_signed",
-                queryset=Document.objects.published().order_by("-date", "title"),
-                to_attr="public_documents",
-            ),
-            models.Prefetch(
-                "initiatives_proposed",
-                queryset=Initiative.objects.published().order_by("title"),
-                to_attr="public_initiatives",
-            ),
-            "sources",
-            "corrections",
+        """A state with everything its page lists, each related list restricted to public records and the
+        documents and initiatives bounded (``with_page_list``)."""
+        return (
+            self.with_page_list(
+                "listed_documents", "documents_signed", Document.objects.published().order_by("-date", "title")
+            )
+            .with_page_list(
+                "listed_initiatives", "initiatives_proposed", Initiative.objects.published().order_by("title")
+            )
+            .prefetch_related(
+                models.Prefetch(
+                    "memberships",
+                    queryset=Membership.objects.with_public_summit().order_by("start_date"),
+                    to_attr="periods",
+                ),
+                models.Prefetch("chairmanships", queryset=Chairmanship.objects.published().order_by("start_date")),
+                models.Prefetch("summits_hosted", queryset=Summit.objects.published().order_by("start_date")),
+                "sources",
+                "corrections",
+            )
         )
 
 
@@ -389,12 +419,15 @@ class ChairmanshipQuerySet(PublishableQuerySet):
         )
 
     def for_detail(self):
-        return self.for_list().prefetch_related(
-            models.Prefetch("figures", queryset=KeyFigure.objects.select_related("source")),
-            models.Prefetch("documents", queryset=Document.objects.published().order_by("-date", "title")),
-            models.Prefetch("initiatives", queryset=Initiative.objects.published().order_by("title")),
-            "sources",
-            "corrections",
+        return (
+            self.for_list()
+            .with_page_list("listed_documents", "documents", Document.objects.published().order_by("-date", "title"))
+            .with_page_list("listed_initiatives", "initiatives", Initiative.objects.published().order_by("title"))
+            .prefetch_related(
+                models.Prefetch("figures", queryset=KeyFigure.objects.select_related("source")),
+                "sources",
+                "corrections",
+            )
         )
 
 
@@ -424,22 +457,14 @@ class SummitQuerySet(PublishableQuerySet):
         )
 
     def for_detail(self):
-        # One more than is shown, so the page knows whether to link to the rest.
-        shown = SUMMIT_PAGE_LIST_LIMIT + 1
         return (
             self.for_list()
             .with_neighbours()
+            .with_page_list(
+                "listed_documents", "documents", Document.objects.published().order_by("document_type", "title")
+            )
+            .with_page_list("listed_initiatives", "initiatives", Initiative.objects.published().order_by("title"))
             .prefetch_related(
-                models.Prefetch(
-                    "documents",
-                    queryset=Document.objects.published().order_by("document_type", "title")[:shown],
-                    to_attr="listed_documents",
-                ),
-                models.Prefetch(
-                    "initiatives",
-                    queryset=Initiative.objects.published().order_by("title")[:shown],
-                    to_attr="listed_initiatives",
-                ),
                 models.Prefetch("admissions", queryset=Membership.objects.admissions_for_page()),
                 models.Prefetch("figures", queryset=KeyFigure.objects.select_related("source")),
                 "sources",
@@ -853,16 +878,21 @@ class Summit(Publishable):
         ]
 
     def __str__(self):
-        # An import row or a half-filled form may not have a number or date yet; its errors still name it.
-        number = ordinal(self.number) if self.number is not None else "Unnumbered"
-        year = f" {self.start_date.year}" if self.start_date else ""
-        return f"{number} summit, {self.host_city}{year}"
+        return self.title()
 
     def get_absolute_url(self):
         return slug_path("chairmanship:summit_detail", self.slug)
 
     def natural_key(self):
         return (self.number,)
+
+    def title(self, *, heading=False, of_the_sco=False) -> str:
+        year = self.start_date.year if self.start_date else None
+        return summit_title(self.number, self.host_city, year, heading=heading, of_the_sco=of_the_sco)
+
+    @property
+    def heading(self) -> str:
+        return self.title(heading=True)
 
 
 class Document(Publishable):

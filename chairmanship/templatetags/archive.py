@@ -12,7 +12,16 @@ from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from chairmanship import models
+
 register = template.Library()
+
+
+@register.simple_tag
+def summit_title(number, city, year=None, *, heading=False, of_the_sco=False) -> str:
+    """A summit's name from its number, city and year, where the page has those rather than the summit."""
+    return models.summit_title(number, city, year, heading=heading, of_the_sco=of_the_sco)
+
 
 # What editors may use in summaries and full texts; everything else (scripts, event handlers,
 # styles, iframes, forms) is removed by nh3 after Markdown has been turned into HTML.
