@@ -3,6 +3,7 @@
 import re
 
 from django.contrib.syndication.views import Feed
+from django.db.models import TextField
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 
@@ -46,13 +47,17 @@ class PublicRecordFeed(Feed):
     model = None
 
     def items(self):
-        return addressable(self.model.objects.published()).order_by("-published_at", "-pk")[:FEED_LENGTH]
+        # An entry shows the stored excerpt: the long texts (and their HTML) are not read at all.
+        long_texts = [field.name for field in self.model._meta.concrete_fields if isinstance(field, TextField)]
+        records = addressable(self.model.objects.published()).defer(*long_texts)
+        return records.order_by("-published_at", "-pk")[:FEED_LENGTH]
 
     def item_title(self, record):
         return record.title
 
     def item_description(self, record):
-        return record.summary
+        # The plain excerpt stored on save: a feed entry neither carries a whole long text nor raw Markdown.
+        return record.summary_excerpt
 
     def item_pubdate(self, record):
         return record.published_at

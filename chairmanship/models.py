@@ -18,8 +18,10 @@ from django.core.validators import FileExtensionValidator, MinValueValidator, Re
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Cast, Coalesce
+from django.db.models.signals import pre_save
 from django.utils import timezone
 
+from chairmanship import rich_text
 from chairmanship.links import slug_path
 
 
@@ -219,6 +221,14 @@ class SlugNaturalKeyQuerySet(models.QuerySet):
 class PublishableQuerySet(SlugNaturalKeyQuerySet):
     def published(self, *, at: datetime.datetime | None = None):
         return self.filter(published_condition(at=at))
+
+    def bulk_create(self, objs, *args, **kwargs):
+        # Rows created in bulk (demo data, the benchmark) skip save() and its signals; their pages still
+        # need the rendered text.
+        objs = list(objs)
+        for record in objs:
+            record.render_markdown()
+        return super().bulk_create(objs, *args, **kwargs)
 
     def awaiting_review(self):
         return self.filter(status=PublicationStatus.REVIEW)
@@ -646,7 +656,16 @@ class Publishable(models.Model):
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Raised on every save; used to refuse conflicting edits."
     )
+    # Kept in step with the Markdown sources by ``render_markdown()`` on every save: pages show these, and
+    # never render or sanitise Markdown while a reader waits.
+    summary_html = models.TextField(blank=True, editable=False)
+    summary_excerpt = models.CharField(
+        max_length=rich_text.EXCERPT_LENGTH, blank=True, editable=False, help_text="The summary as plain words."
+    )
     corrections = GenericRelation("chairmanship.Correction")
+
+    # The Markdown fields whose sanitised HTML is stored beside them as ``<name>_html``.
+    markdown_fields: tuple[str, ...] = ("summary",)
 
     class Meta:
         abstract = True
@@ -662,8 +681,21 @@ class Publishable(models.Model):
         self.updated_at = timezone.now()
         if self.pk is not None:
             self.version += 1
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and set(update_fields) & set(self.markdown_fields):
+            kwargs["update_fields"] = {*update_fields, *self.rendered_fields()}
         super().save(*args, **kwargs)
         self._keep_old_address_working()
+
+    def render_markdown(self) -> None:
+        """Stores the sanitised HTML of each Markdown field, and the summary's plain excerpt, beside them."""
+        for name in self.markdown_fields:
+            setattr(self, f"{name}_html", rich_text.to_html(getattr(self, name)))
+        self.summary_excerpt = rich_text.to_excerpt(self.summary)
+
+    @classmethod
+    def rendered_fields(cls) -> tuple[str, ...]:
+        return (*(f"{name}_html" for name in cls.markdown_fields), "summary_excerpt")
 
     def clean(self):
         super().clean()
@@ -810,10 +842,13 @@ class Chairmanship(Publishable):
     end_date = models.DateField(null=True, blank=True)
     motto = models.CharField(max_length=300, blank=True)
     priorities = models.TextField(blank=True, help_text="The chair's stated priorities, in your own words.")
+    priorities_html = models.TextField(blank=True, editable=False)
     summary = models.TextField(blank=True)
     sources = models.ManyToManyField(Source, blank=True, related_name="chairmanships")
 
     objects = ChairmanshipQuerySet.as_manager()
+
+    markdown_fields = ("summary", "priorities")
 
     class Meta(Publishable.Meta):
         ordering = ("-start_date",)
@@ -916,6 +951,7 @@ class Document(Publishable):
     entered_into_force = models.DateField(null=True, blank=True, help_text="Only where known.")
     summary = models.TextField(blank=True)
     full_text = models.TextField(blank=True)
+    full_text_html = models.TextField(blank=True, editable=False)
     pdf = models.FileField(
         "PDF",
         upload_to=document_pdf_path,
@@ -926,6 +962,8 @@ class Document(Publishable):
     sources = models.ManyToManyField(Source, blank=True, related_name="documents")
 
     objects = DocumentQuerySet.as_manager()
+
+    markdown_fields = ("summary", "full_text")
 
     class Meta(Publishable.Meta):
         ordering = ("-date", "title")
@@ -1079,8 +1117,18 @@ class SlugRedirect(models.Model):
         return f"{self.old_slug} → {self.content_type.model} {self.object_id}"
 
 
+def render_markdown_before_save(sender, instance, **kwargs):
+    # A signal rather than save() alone: loading fixtures and reverting to a revision save "raw", without save().
+    instance.render_markdown()
+
+
 # Every editable model keeps its history (admin, import and API saves all record revisions).
-# A state's revision includes its membership periods, which are edited with it.
-for _model in (Source, Topic, Membership, Chairmanship, Summit, Document, Initiative, KeyFigure):
+# A state's revision includes its membership periods, which are edited with it. The rendered HTML is left out
+# of revisions: it is made again from the Markdown whenever a revision is restored.
+for _model in (Source, Topic, Membership, KeyFigure):
     reversion.register(_model)
-reversion.register(State, follow=("memberships",))
+for _model in (Chairmanship, Summit, Document, Initiative):
+    reversion.register(_model, exclude=_model.rendered_fields())
+reversion.register(State, follow=("memberships",), exclude=State.rendered_fields())
+for _model in (State, Chairmanship, Summit, Document, Initiative):
+    pre_save.connect(render_markdown_before_save, sender=_model)

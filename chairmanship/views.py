@@ -376,8 +376,8 @@ class DocumentDetailView(DetailPageMixin, PublishedMixin, DetailView):
             data["legislationDate"] = document.date.isoformat()
         if document.entered_into_force:
             data["legislationDateOfApplicability"] = document.entered_into_force.isoformat()
-        if document.summary:
-            data["abstract"] = document.summary
+        if document.summary_excerpt:
+            data["abstract"] = document.summary_excerpt
         if summit := public_related(document, "summit"):
             data["recordedAt"] = _summit_facts(summit)
         return data
@@ -407,7 +407,7 @@ class InitiativeDetailView(DetailPageMixin, PublishedMixin, DetailView):
             "@type": "CreativeWork",
             "name": initiative.title,
             "about": initiative.get_category_display(),
-            "abstract": initiative.summary or None,
+            "abstract": initiative.summary_excerpt or None,
             "url": self.absolute(initiative.get_absolute_url()),
         }
 
