@@ -17,9 +17,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
+from django.db.models.signals import pre_save
 from django.utils import timezone
 
+from chairmanship import rich_text
 from chairmanship.links import slug_path
 
 
@@ -120,9 +122,10 @@ def document_pdf_path(document, filename: str) -> str:
     return f"documents/{uuid.uuid4().hex}.pdf"
 
 
-# A summit page lists this many documents and initiatives and links to the archive for the rest: a real
-# summit adopts a few dozen documents, but a page must not grow with whatever an import holds.
-SUMMIT_PAGE_LIST_LIMIT = 60
+# A record's page lists this many of its documents or initiatives and links to the filtered archive for the
+# rest: a real summit adopts a few dozen documents, but a state signs thousands over the years, and a page
+# must not grow with whatever an import holds.
+PAGE_LIST_LIMIT = 60
 
 
 def ordinal(number: int) -> str:
@@ -130,6 +133,18 @@ def ordinal(number: int) -> str:
     translation on every call, which showed in the API list's profile."""
     suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     return f"{number}{suffix}"
+
+
+def summit_title(number: int | None, city: str, year: int | None = None, *, heading=False, of_the_sco=False) -> str:
+    """The one way the archive names a summit: "22nd summit, Samarkand 2022".
+
+    Pages, JSON-LD, feeds, search, the admin and the API all call this. ``heading`` writes the page
+    heading's "22nd summit: Samarkand 2022"; ``of_the_sco`` says "SCO summit" where the name stands alone
+    (JSON-LD, social cards). An import row or a half-filled form may not have a number or date yet.
+    """
+    place = f"{city} {year}" if year else city
+    kind = "SCO summit" if of_the_sco else "summit"
+    return f"{ordinal(number) if number is not None else 'Unnumbered'} {kind}{': ' if heading else ', '}{place}"
 
 
 @dataclass(frozen=True)
@@ -178,7 +193,7 @@ SUMMIT_FACET = Facet(
     relation="summit",
     number="summit__number",
     start="summit__start_date",
-    describe=lambda row: f"{ordinal(row['number'])} summit, {row['label']} {row['start'].year}",
+    describe=lambda row: summit_title(row["number"], row["label"], row["start"].year),
 )
 CHAIRMANSHIP_FACET = Facet(
     value="chairmanship__slug",
@@ -207,6 +222,14 @@ class PublishableQuerySet(SlugNaturalKeyQuerySet):
     def published(self, *, at: datetime.datetime | None = None):
         return self.filter(published_condition(at=at))
 
+    def bulk_create(self, objs, *args, **kwargs):
+        # Rows created in bulk (demo data, the benchmark) skip save() and its signals; their pages still
+        # need the rendered text.
+        objs = list(objs)
+        for record in objs:
+            record.render_markdown()
+        return super().bulk_create(objs, *args, **kwargs)
+
     def awaiting_review(self):
         return self.filter(status=PublicationStatus.REVIEW)
 
@@ -226,6 +249,24 @@ class PublishableQuerySet(SlugNaturalKeyQuerySet):
                 )
             queryset = queryset.select_related(f"public_{name}__{nested}" if nested else f"public_{name}")
         return queryset
+
+    def with_page_list(self, name: str, relation: str, queryset):
+        """Prefetches the first ``PAGE_LIST_LIMIT`` records of ``relation`` (from ``queryset``, in its order) as
+        ``<name>``, and annotates how many there are in all as ``<name>_total``, for a page's bounded list.
+
+        The total is a subquery of the record's own query, and the slice is a window in the prefetch's one
+        query: a page's query count and its length stay the same however many records there are.
+        """
+        related_field = self.model._meta.get_field(relation).field.name
+        total = (
+            queryset.order_by()
+            .filter(**{related_field: models.OuterRef("pk")})
+            .annotate(total=models.Func(models.F("pk"), function="COUNT"))
+            .values("total")
+        )
+        return self.annotate(
+            **{f"{name}_total": Coalesce(models.Subquery(total, output_field=models.IntegerField()), 0)}
+        ).prefetch_related(models.Prefetch(relation, queryset=queryset[:PAGE_LIST_LIMIT], to_attr=name))
 
     def with_public_flag(self, relation: str):
         """Joins a required relation and annotates ``<relation>_is_public``, for deciding whether to link it.
@@ -304,27 +345,26 @@ class StateQuerySet(PublishableQuerySet):
         )
 
     def for_detail(self):
-        """A state with everything its page lists, each related list restricted to public records."""
-        return self.prefetch_related(
-            models.Prefetch(
-                "memberships",
-                queryset=Membership.objects.with_public_summit().order_by("start_date"),
-                to_attr="periods",
-            ),
-            models.Prefetch("chairmanships", queryset=Chairmanship.objects.published().order_by("start_date")),
-            models.Prefetch("summits_hosted", queryset=Summit.objects.published().order_by("start_date")),
-            models.Prefetch(
-                "documents_signed",
-                queryset=Document.objects.published().order_by("-date", "title"),
-                to_attr="public_documents",
-            ),
-            models.Prefetch(
-                "initiatives_proposed",
-                queryset=Initiative.objects.published().order_by("title"),
-                to_attr="public_initiatives",
-            ),
-            "sources",
-            "corrections",
+        """A state with everything its page lists, each related list restricted to public records and the
+        documents and initiatives bounded (``with_page_list``)."""
+        return (
+            self.with_page_list(
+                "listed_documents", "documents_signed", Document.objects.published().order_by("-date", "title")
+            )
+            .with_page_list(
+                "listed_initiatives", "initiatives_proposed", Initiative.objects.published().order_by("title")
+            )
+            .prefetch_related(
+                models.Prefetch(
+                    "memberships",
+                    queryset=Membership.objects.with_public_summit().order_by("start_date"),
+                    to_attr="periods",
+                ),
+                models.Prefetch("chairmanships", queryset=Chairmanship.objects.published().order_by("start_date")),
+                models.Prefetch("summits_hosted", queryset=Summit.objects.published().order_by("start_date")),
+                "sources",
+                "corrections",
+            )
         )
 
 
@@ -389,12 +429,15 @@ class ChairmanshipQuerySet(PublishableQuerySet):
         )
 
     def for_detail(self):
-        return self.for_list().prefetch_related(
-            models.Prefetch("figures", queryset=KeyFigure.objects.select_related("source")),
-            models.Prefetch("documents", queryset=Document.objects.published().order_by("-date", "title")),
-            models.Prefetch("initiatives", queryset=Initiative.objects.published().order_by("title")),
-            "sources",
-            "corrections",
+        return (
+            self.for_list()
+            .with_page_list("listed_documents", "documents", Document.objects.published().order_by("-date", "title"))
+            .with_page_list("listed_initiatives", "initiatives", Initiative.objects.published().order_by("title"))
+            .prefetch_related(
+                models.Prefetch("figures", queryset=KeyFigure.objects.select_related("source")),
+                "sources",
+                "corrections",
+            )
         )
 
 
@@ -424,22 +467,14 @@ class SummitQuerySet(PublishableQuerySet):
         )
 
     def for_detail(self):
-        # One more than is shown, so the page knows whether to link to the rest.
-        shown = SUMMIT_PAGE_LIST_LIMIT + 1
         return (
             self.for_list()
             .with_neighbours()
+            .with_page_list(
+                "listed_documents", "documents", Document.objects.published().order_by("document_type", "title")
+            )
+            .with_page_list("listed_initiatives", "initiatives", Initiative.objects.published().order_by("title"))
             .prefetch_related(
-                models.Prefetch(
-                    "documents",
-                    queryset=Document.objects.published().order_by("document_type", "title")[:shown],
-                    to_attr="listed_documents",
-                ),
-                models.Prefetch(
-                    "initiatives",
-                    queryset=Initiative.objects.published().order_by("title")[:shown],
-                    to_attr="listed_initiatives",
-                ),
                 models.Prefetch("admissions", queryset=Membership.objects.admissions_for_page()),
                 models.Prefetch("figures", queryset=KeyFigure.objects.select_related("source")),
                 "sources",
@@ -621,7 +656,16 @@ class Publishable(models.Model):
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Raised on every save; used to refuse conflicting edits."
     )
+    # Kept in step with the Markdown sources by ``render_markdown()`` on every save: pages show these, and
+    # never render or sanitise Markdown while a reader waits.
+    summary_html = models.TextField(blank=True, editable=False)
+    summary_excerpt = models.CharField(
+        max_length=rich_text.EXCERPT_LENGTH, blank=True, editable=False, help_text="The summary as plain words."
+    )
     corrections = GenericRelation("chairmanship.Correction")
+
+    # The Markdown fields whose sanitised HTML is stored beside them as ``<name>_html``.
+    markdown_fields: tuple[str, ...] = ("summary",)
 
     class Meta:
         abstract = True
@@ -637,8 +681,21 @@ class Publishable(models.Model):
         self.updated_at = timezone.now()
         if self.pk is not None:
             self.version += 1
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and set(update_fields) & set(self.markdown_fields):
+            kwargs["update_fields"] = {*update_fields, *self.rendered_fields()}
         super().save(*args, **kwargs)
         self._keep_old_address_working()
+
+    def render_markdown(self) -> None:
+        """Stores the sanitised HTML of each Markdown field, and the summary's plain excerpt, beside them."""
+        for name in self.markdown_fields:
+            setattr(self, f"{name}_html", rich_text.to_html(getattr(self, name)))
+        self.summary_excerpt = rich_text.to_excerpt(self.summary)
+
+    @classmethod
+    def rendered_fields(cls) -> tuple[str, ...]:
+        return (*(f"{name}_html" for name in cls.markdown_fields), "summary_excerpt")
 
     def clean(self):
         super().clean()
@@ -785,10 +842,13 @@ class Chairmanship(Publishable):
     end_date = models.DateField(null=True, blank=True)
     motto = models.CharField(max_length=300, blank=True)
     priorities = models.TextField(blank=True, help_text="The chair's stated priorities, in your own words.")
+    priorities_html = models.TextField(blank=True, editable=False)
     summary = models.TextField(blank=True)
     sources = models.ManyToManyField(Source, blank=True, related_name="chairmanships")
 
     objects = ChairmanshipQuerySet.as_manager()
+
+    markdown_fields = ("summary", "priorities")
 
     class Meta(Publishable.Meta):
         ordering = ("-start_date",)
@@ -853,16 +913,21 @@ class Summit(Publishable):
         ]
 
     def __str__(self):
-        # An import row or a half-filled form may not have a number or date yet; its errors still name it.
-        number = ordinal(self.number) if self.number is not None else "Unnumbered"
-        year = f" {self.start_date.year}" if self.start_date else ""
-        return f"{number} summit, {self.host_city}{year}"
+        return self.title()
 
     def get_absolute_url(self):
         return slug_path("chairmanship:summit_detail", self.slug)
 
     def natural_key(self):
         return (self.number,)
+
+    def title(self, *, heading=False, of_the_sco=False) -> str:
+        year = self.start_date.year if self.start_date else None
+        return summit_title(self.number, self.host_city, year, heading=heading, of_the_sco=of_the_sco)
+
+    @property
+    def heading(self) -> str:
+        return self.title(heading=True)
 
 
 class Document(Publishable):
@@ -886,6 +951,7 @@ class Document(Publishable):
     entered_into_force = models.DateField(null=True, blank=True, help_text="Only where known.")
     summary = models.TextField(blank=True)
     full_text = models.TextField(blank=True)
+    full_text_html = models.TextField(blank=True, editable=False)
     pdf = models.FileField(
         "PDF",
         upload_to=document_pdf_path,
@@ -896,6 +962,8 @@ class Document(Publishable):
     sources = models.ManyToManyField(Source, blank=True, related_name="documents")
 
     objects = DocumentQuerySet.as_manager()
+
+    markdown_fields = ("summary", "full_text")
 
     class Meta(Publishable.Meta):
         ordering = ("-date", "title")
@@ -1049,8 +1117,18 @@ class SlugRedirect(models.Model):
         return f"{self.old_slug} → {self.content_type.model} {self.object_id}"
 
 
+def render_markdown_before_save(sender, instance, **kwargs):
+    # A signal rather than save() alone: loading fixtures and reverting to a revision save "raw", without save().
+    instance.render_markdown()
+
+
 # Every editable model keeps its history (admin, import and API saves all record revisions).
-# A state's revision includes its membership periods, which are edited with it.
-for _model in (Source, Topic, Membership, Chairmanship, Summit, Document, Initiative, KeyFigure):
+# A state's revision includes its membership periods, which are edited with it. The rendered HTML is left out
+# of revisions: it is made again from the Markdown whenever a revision is restored.
+for _model in (Source, Topic, Membership, KeyFigure):
     reversion.register(_model)
-reversion.register(State, follow=("memberships",))
+for _model in (Chairmanship, Summit, Document, Initiative):
+    reversion.register(_model, exclude=_model.rendered_fields())
+reversion.register(State, follow=("memberships",), exclude=State.rendered_fields())
+for _model in (State, Chairmanship, Summit, Document, Initiative):
+    pre_save.connect(render_markdown_before_save, sender=_model)

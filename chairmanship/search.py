@@ -32,7 +32,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
-from chairmanship.models import Chairmanship, Document, Initiative, State, Summit, ordinal
+from chairmanship.models import Chairmanship, Document, Initiative, State, Summit
 
 MAX_WORDS = 8  # the words of a query the search page looks for
 RESULTS_PER_TYPE = 25
@@ -233,7 +233,7 @@ class Scope:
 class SummitScope(Scope):
     def title_of(self, summit) -> str:
         # As the summit page's heading reads.
-        return f"{ordinal(summit.number)} summit: {summit.host_city} {summit.start_date.year}"
+        return summit.heading
 
     def snippet_of(self, summit) -> str:
         return " — ".join(part for part in (summit.theme, summit.summary) if part)

@@ -1,8 +1,18 @@
-"""The sitemap lists public pages only: each section reads through ``published()``."""
+"""The sitemap: an index at /sitemap.xml and one section per kind of page, each read through ``published()``.
+
+A section holds at most ``limit`` addresses (the sitemap protocol's 50 000) and goes on over pages
+(``?p=2``) that the index lists, so the archive can grow past that without a sitemap search engines refuse.
+Each page reads only the columns an address needs (slug and time of change), never whole records.
+"""
+
+from functools import cached_property
 
 from django.contrib.sitemaps import Sitemap
+from django.core.paginator import Paginator
+from django.db.models import Count, Max
 from django.urls import reverse
 
+from chairmanship.feeds import addressable
 from chairmanship.models import Chairmanship, Document, Initiative, State, Summit
 
 
@@ -11,11 +21,24 @@ class PublicRecordSitemap(Sitemap):
     changefreq = "monthly"
 
     def items(self):
-        # A list, not a queryset: the sitemap paginator then counts without a second query.
-        return list(self.model.objects.published().order_by("pk"))
+        return addressable(self.model.objects.published()).only("pk", "slug", "updated_at").order_by("pk")
 
     def lastmod(self, record):
         return record.updated_at
+
+    @cached_property
+    def paginator(self):
+        # Django builds a new paginator on every access, and so counts the rows again each time.
+        return Paginator(self._items(), self.limit)
+
+    def get_latest_lastmod(self):
+        """The index's time of change for this section, and its number of pages, from one aggregate query.
+
+        (Django's default reads every item of the section to find the latest.)
+        """
+        totals = self.items().order_by().aggregate(count=Count("pk"), latest=Max("updated_at"))
+        self.paginator.count = totals["count"]
+        return totals["latest"]
 
 
 class SummitSitemap(PublicRecordSitemap):

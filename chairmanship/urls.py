@@ -1,4 +1,4 @@
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
 from chairmanship import views
@@ -22,6 +22,12 @@ urlpatterns = [
     path("search/", views.SearchView.as_view(), name="search"),
     path("feeds/documents/", LatestDocumentsFeed(), name="document_feed"),
     path("feeds/initiatives/", LatestInitiativesFeed(), name="initiative_feed"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "chairmanship:sitemap_section"},
+        name="sitemap",
+    ),
+    path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap_section"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
 ]

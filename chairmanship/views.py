@@ -6,6 +6,7 @@ can subclass a detail view, override ``get_queryset()`` alone, and keep the same
 
 import datetime
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.http import HttpResponse
 from django.urls import reverse
@@ -17,7 +18,6 @@ from chairmanship import cache as archive_cache
 from chairmanship import charts
 from chairmanship.filters import DocumentFilterSet, InitiativeFilterSet
 from chairmanship.models import (
-    SUMMIT_PAGE_LIST_LIMIT,
     Chairmanship,
     Document,
     DocumentType,
@@ -49,8 +49,37 @@ class PublishedMixin:
         return self.model.objects.published()
 
 
+@dataclass(frozen=True)
+class PageList:
+    """A bounded list on a record's page: the first records, how many there are in all, and the filtered
+    archive page that lists every one of them."""
+
+    items: list
+    total: int
+    archive_url: str
+
+    @property
+    def has_more(self) -> bool:
+        return self.total > len(self.items)
+
+
+@dataclass(frozen=True)
+class ArchiveLink:
+    """Where a page list's records continue: the archive view and the filter that selects this record's."""
+
+    prefetched: str  # the ``with_page_list()`` name in the model's ``for_detail()``
+    archive: str
+    filter: str
+
+
 class DetailPageMixin:
-    """Fetches the object with the model's ``for_detail()`` plan and adds its schema.org description."""
+    """Fetches the object with the model's ``for_detail()`` plan and adds its schema.org description.
+
+    ``page_lists`` names the page's bounded lists (context name: where they continue in the archive); each
+    becomes a ``PageList`` in the context.
+    """
+
+    page_lists: dict[str, ArchiveLink] = {}
 
     def get_object(self, queryset=None):
         if queryset is None:
@@ -60,6 +89,12 @@ class DetailPageMixin:
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["structured_data"] = self.get_structured_data()
+        for name, link in self.page_lists.items():
+            context[name] = PageList(
+                items=getattr(self.object, link.prefetched),
+                total=getattr(self.object, f"{link.prefetched}_total"),
+                archive_url=f"{reverse(link.archive)}?{urlencode({link.filter: self.object.slug})}",
+            )
         return context
 
     def get_structured_data(self) -> dict:
@@ -80,7 +115,7 @@ def public_related(record, name: str):
 def _summit_facts(summit) -> dict:
     return {
         "@type": "Event",
-        "name": f"{summit.number}th SCO summit, {summit.host_city}",
+        "name": summit.title(of_the_sco=True),
         "startDate": summit.start_date.isoformat(),
         "endDate": summit.end_date.isoformat(),
     }
@@ -151,6 +186,10 @@ class StateListView(PublishedMixin, ListView):
 
 class StateDetailView(DetailPageMixin, PublishedMixin, DetailView):
     model = State
+    page_lists = {
+        "documents": ArchiveLink("listed_documents", "chairmanship:document_list", "signatory"),
+        "initiatives": ArchiveLink("listed_initiatives", "chairmanship:initiative_list", "proposer"),
+    }
 
     def get_structured_data(self):
         state = self.object
@@ -174,6 +213,10 @@ class ChairmanshipListView(PublishedMixin, ListView):
 
 class ChairmanshipDetailView(DetailPageMixin, PublishedMixin, DetailView):
     model = Chairmanship
+    page_lists = {
+        "documents": ArchiveLink("listed_documents", "chairmanship:document_list", "chairmanship"),
+        "initiatives": ArchiveLink("listed_initiatives", "chairmanship:initiative_list", "chairmanship"),
+    }
 
     def get_structured_data(self):
         chairmanship = self.object
@@ -202,20 +245,19 @@ class SummitListView(PublishedMixin, ListView):
 
 class SummitDetailView(DetailPageMixin, PublishedMixin, DetailView):
     model = Summit
+    page_lists = {
+        "documents": ArchiveLink("listed_documents", "chairmanship:document_list", "summit"),
+        "initiatives": ArchiveLink("listed_initiatives", "chairmanship:initiative_list", "summit"),
+    }
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        limit = SUMMIT_PAGE_LIST_LIMIT
-        documents, initiatives = self.object.listed_documents, self.object.listed_initiatives
         groups: dict[str, list] = {}
-        for document in documents[:limit]:
+        for document in context["documents"].items:
             groups.setdefault(document.get_document_type_display(), []).append(document)
-        context.update(
-            documents_by_type=[(label, groups[label]) for value, label in DocumentType.choices if label in groups],
-            more_documents=len(documents) > limit,
-            initiatives=initiatives[:limit],
-            more_initiatives=len(initiatives) > limit,
-        )
+        context["documents_by_type"] = [
+            (label, groups[label]) for value, label in DocumentType.choices if label in groups
+        ]
         return context
 
     def get_structured_data(self):
@@ -338,8 +380,8 @@ class DocumentDetailView(DetailPageMixin, PublishedMixin, DetailView):
             data["legislationDate"] = document.date.isoformat()
         if document.entered_into_force:
             data["legislationDateOfApplicability"] = document.entered_into_force.isoformat()
-        if document.summary:
-            data["abstract"] = document.summary
+        if document.summary_excerpt:
+            data["abstract"] = document.summary_excerpt
         if summit := public_related(document, "summit"):
             data["recordedAt"] = _summit_facts(summit)
         return data
@@ -369,7 +411,7 @@ class InitiativeDetailView(DetailPageMixin, PublishedMixin, DetailView):
             "@type": "CreativeWork",
             "name": initiative.title,
             "about": initiative.get_category_display(),
-            "abstract": initiative.summary or None,
+            "abstract": initiative.summary_excerpt or None,
             "url": self.absolute(initiative.get_absolute_url()),
         }
 

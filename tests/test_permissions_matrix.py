@@ -308,6 +308,7 @@ SITE_ROWS: dict[str, list[Case]] = {
     "feeds/documents/": [Case(fixed("/feeds/documents/"), everyone(OK))],
     "feeds/initiatives/": [Case(fixed("/feeds/initiatives/"), everyone(OK))],
     "sitemap.xml": [Case(fixed("/sitemap.xml"), everyone(OK))],
+    "sitemap-<section>.xml": [Case(fixed("/sitemap-documents.xml"), everyone(OK))],
     "robots.txt": [Case(fixed("/robots.txt"), everyone(OK))],
     "healthz": [Case(fixed("/healthz"), everyone(OK))],
     # Previews: staff preview any record; a share link opens its one record for anyone, without an account.

@@ -1,10 +1,14 @@
 """Query budgets of the public pages: the same number of queries with 1x and 20x the data."""
 
 import datetime
+import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from chairmanship import models
 from chairmanship.cache import bump_content_version
 from chairmanship.models import Membership, MembershipStatus, State
 from tests.factories import (
@@ -13,6 +17,7 @@ from tests.factories import (
     InitiativeFactory,
     KeyFigureFactory,
     MembershipFactory,
+    SourceFactory,
     StateFactory,
     SummitFactory,
     TopicFactory,
@@ -166,3 +171,73 @@ def test_sitemap_query_count_is_constant(client, django_assert_num_queries):
 def test_document_feed_query_count_is_constant(client, django_assert_num_queries):
     """Guards against a query per feed entry."""
     queries_at_1x_and_20x(client, django_assert_num_queries, reverse("chairmanship:document_feed"), 1)
+
+
+def test_sitemap_section_page_query_count_is_constant(client, django_assert_num_queries):
+    """Guards against a query per listed record (or per deferred column) on a page of a sitemap section."""
+    queries_at_1x_and_20x(client, django_assert_num_queries, "/sitemap-documents.xml", 2)
+
+
+LIST_LIMIT = 3  # lowered so that 20 times the limit is quick to build
+
+
+@pytest.mark.parametrize(
+    ("record", "documents_link", "initiatives_link"),
+    [
+        pytest.param(
+            "state",
+            '/documents/?signatory=kazakhstan">All {n} documents signed by Kazakhstan, in the archive',
+            '/initiatives/?proposer=kazakhstan">All {n} initiatives proposed by Kazakhstan, in the archive',
+            id="state",
+        ),
+        pytest.param(
+            "chairmanship",
+            '/documents/?chairmanship=kazakhstan-2023-2024">All {n} documents of this chairmanship, in the archive',
+            '/initiatives/?chairmanship=kazakhstan-2023-2024">All {n} initiatives of this chairmanship, in the archive',
+            id="chairmanship",
+        ),
+        pytest.param(
+            "summit",
+            '/documents/?summit=astana-2024">All {n} documents of this summit, in the archive',
+            '/initiatives/?summit=astana-2024">All {n} initiatives of this summit, in the archive',
+            id="summit",
+        ),
+    ],
+)
+def test_a_record_page_renders_the_same_rows_and_queries_at_20x_its_list_limit(
+    client, django_assert_num_queries, monkeypatch, record, documents_link, initiatives_link
+):
+    """Guards against a page that grows with its records: a state that signed thousands of documents lists
+    the first few, in the same queries, and links to all of them in the filtered archive."""
+    monkeypatch.setattr(models, "PAGE_LIST_LIMIT", LIST_LIMIT)
+    state = StateFactory(slug="kazakhstan", short_name="Kazakhstan")
+    chairmanship = ChairmanshipFactory(state=state, slug="kazakhstan-2023-2024")
+    summit = SummitFactory(host_state=state, chairmanship=chairmanship, slug="astana-2024")
+    source = SourceFactory()
+    url = {"state": state, "chairmanship": chairmanship, "summit": summit}[record].get_absolute_url()
+
+    def add(count):
+        for _ in range(count):
+            context = {"summit": summit, "chairmanship": chairmanship, "sources": [source]}
+            DocumentFactory(**context).signatories.add(state)
+            InitiativeFactory(**context).proposers.add(state)
+        DocumentFactory(summit=summit, chairmanship=chairmanship, draft=True).signatories.add(state)
+
+    add(LIST_LIMIT)
+    client.get(url)  # warms the content-type cache the corrections log looks up once per process
+    with CaptureQueriesContext(connection) as at_1x:
+        html = client.get(url).content.decode()
+    assert len(re.findall(r'<li class="record"', html)) == 2 * LIST_LIMIT
+    assert "in the archive</a>" not in html
+
+    add(19 * LIST_LIMIT)
+    with django_assert_num_queries(len(at_1x)):
+        html = client.get(url).content.decode()
+
+    assert len(re.findall(r'<li class="record"', html)) == 2 * LIST_LIMIT
+    total = 20 * LIST_LIMIT
+    assert documents_link.format(n=total) in html and initiatives_link.format(n=total) in html
+    assert len(at_1x) <= PAGE_BUDGET
+    for link, kind in ((documents_link, "document"), (initiatives_link, "initiative")):
+        archive = client.get(link.split('"')[0]).content.decode()
+        assert f"{total} {kind}s match your filters" in archive

@@ -1,12 +1,18 @@
 """Being found and shared: sitemap, robots.txt, feeds, canonical links, social meta and JSON-LD."""
 
+import datetime
 import json
 import re
 from http import HTTPStatus
+from xml.etree import ElementTree
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from chairmanship.models import Document
+from chairmanship.sitemaps import PublicRecordSitemap
 from tests.factories import DocumentFactory, InitiativeFactory, StateFactory, SummitFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,19 +29,91 @@ def json_ld(html: str) -> dict:
     return json.loads(match.group(1))
 
 
+def sitemap_pages(client) -> dict[str, str]:
+    """Every page the sitemap index lists (address: XML), fetched as a search engine follows them."""
+    index = client.get(reverse("chairmanship:sitemap"))
+    assert index.status_code == HTTPStatus.OK
+    ElementTree.fromstring(index.content)  # noqa: S314 (our own output, read to check it is well-formed)
+    pages = {}
+    for address in re.findall(r"<loc>(.*?)</loc>", index.content.decode()):
+        response = client.get(address.replace("http://testserver", "").replace("&amp;", "&"))
+        assert response.status_code == HTTPStatus.OK, address
+        ElementTree.fromstring(response.content)  # noqa: S314 (our own output, read to check it is well-formed)
+        pages[address] = response.content.decode()
+    return pages
+
+
+def sitemap_addresses(client) -> list[str]:
+    return [loc for xml in sitemap_pages(client).values() for loc in re.findall(r"<loc>(.*?)</loc>", xml)]
+
+
 def test_sitemap_lists_published_records_and_list_pages_only(client):
     public = DocumentFactory(slug="public-document")
     DocumentFactory(slug="draft-document", draft=True)
     SummitFactory(slug="scheduled-summit", scheduled=True)
     StateFactory(slug="public-state")
 
-    response = client.get("/sitemap.xml")
+    addresses = sitemap_addresses(client)
+
+    assert f"http://testserver{public.get_absolute_url()}" in addresses
+    assert "http://testserver/states/public-state/" in addresses and "http://testserver/documents/" in addresses
+    assert not [address for address in addresses if "draft-document" in address or "scheduled-summit" in address]
+
+
+def test_sitemap_index_pages_a_section_past_its_limit_and_every_record_appears_once(client, monkeypatch):
+    monkeypatch.setattr(PublicRecordSitemap, "limit", 5)
+    documents = DocumentFactory.create_batch(12)
+
+    pages = sitemap_pages(client)
+    addresses = sitemap_addresses(client)
+
+    document_pages = [address for address in pages if "/sitemap-documents.xml" in address]
+    assert document_pages == [
+        "http://testserver/sitemap-documents.xml",
+        "http://testserver/sitemap-documents.xml?p=2",
+        "http://testserver/sitemap-documents.xml?p=3",
+    ]
+    document_addresses = [address for address in addresses if "/documents/" in address and address.count("/") > 4]
+    assert sorted(document_addresses) == sorted(f"http://testserver{d.get_absolute_url()}" for d in documents)
+    assert client.get("/sitemap-documents.xml?p=4").status_code == HTTPStatus.NOT_FOUND
+
+
+def test_a_sitemap_page_reads_only_the_columns_an_address_needs(client):
+    DocumentFactory(summary="A summary no sitemap needs.", full_text="Nor this.")
+
+    with CaptureQueriesContext(connection) as queries:
+        xml = client.get("/sitemap-documents.xml").content.decode()
+
+    assert "<lastmod>" in xml
+    selects = " ".join(query["sql"] for query in queries.captured_queries)
+    assert "full_text" not in selects and "summary" not in selects
+
+
+def test_a_control_character_stored_in_a_title_leaves_the_feed_valid_for_every_reader(client):
+    document = DocumentFactory(title="Declaration")
+    neighbour = DocumentFactory(title="Neighbour")
+    # Written around validation, as rows stored before the model refused control characters were.
+    Document.objects.filter(pk=document.pk).update(title="Tab\x0bform\x0cescape\x1b[31m declaration")
+    Document.objects.filter(pk=neighbour.pk).update(summary="Bell\x07 in a summary")
+
+    response = client.get(reverse("chairmanship:document_feed"))
 
     assert response.status_code == HTTPStatus.OK
-    xml = response.content.decode()
-    assert f"http://testserver{public.get_absolute_url()}" in xml
-    assert "/states/public-state/" in xml and "<loc>http://testserver/documents/</loc>" in xml
-    assert "draft-document" not in xml and "scheduled-summit" not in xml
+    feed = ElementTree.fromstring(response.content)  # noqa: S314 (our own output, read to check it)
+    titles = [entry.findtext("{http://www.w3.org/2005/Atom}title") for entry in feed]
+    assert "Tab form escape[31m declaration" in titles and "Neighbour" in titles
+
+
+def test_a_stored_slug_no_address_can_take_leaves_the_feed_and_sitemap_working(client):
+    good = DocumentFactory(title="Good")
+    broken = DocumentFactory(title="Broken")
+    Document.objects.filter(pk=broken.pk).update(slug="not a slug")
+
+    feed = client.get(reverse("chairmanship:document_feed"))
+    addresses = sitemap_addresses(client)
+
+    assert feed.status_code == HTTPStatus.OK and b"Good" in feed.content and b"Broken" not in feed.content
+    assert f"http://testserver{good.get_absolute_url()}" in addresses
 
 
 def test_robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_admin(client):
@@ -101,3 +179,23 @@ def test_json_ld_cannot_be_broken_out_of_by_content(client):
     assert "<script>alert(1)" not in html
     data = json_ld(html)
     assert data["name"] == "</script><script>alert(1)</script>"
+
+
+@pytest.mark.parametrize(
+    ("number", "name"),
+    [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"), (13, "13th"), (21, "21st"),
+     (22, "22nd"), (23, "23rd"), (24, "24th"), (101, "101st"), (111, "111th")],
+)  # fmt: skip
+def test_a_summit_is_named_with_the_right_ordinal_in_json_ld_and_on_its_pages(client, number, name):
+    summit = SummitFactory(number=number, host_city="Astana", start_date=datetime.date(2024, 7, 3))
+    document = DocumentFactory(summit=summit)
+
+    html = client.get(summit.get_absolute_url()).content.decode()
+    recorded_at = json_ld(client.get(document.get_absolute_url()).content.decode())["recordedAt"]
+
+    assert json_ld(html)["name"] == f"{name} SCO summit, Astana 2024" == recorded_at["name"]
+    assert f"<h1>{name} summit: Astana 2024</h1>" in html
+    assert f"<title>{name} summit, Astana 2024 · SCO Chairmanship Archive</title>" in html
+    assert f'<meta property="og:title" content="{name} SCO summit, Astana 2024">' in html
+    assert f"{name} summit: Astana 2024" in client.get(reverse("chairmanship:summit_list")).content.decode()
+    assert f"{name} summit, Astana 2024" in client.get(reverse("chairmanship:document_list")).content.decode()

@@ -8,7 +8,7 @@ from django.contrib.humanize.templatetags.humanize import ordinal
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from chairmanship.models import SUMMIT_PAGE_LIST_LIMIT, DocumentType, MembershipStatus
+from chairmanship.models import PAGE_LIST_LIMIT, DocumentType, MembershipStatus
 from chairmanship.views import DocumentDetailView
 from tests.factories import (
     ChairmanshipFactory,
@@ -51,7 +51,7 @@ def test_home_page_shows_the_current_chairmanship_with_its_key_figures_and_sourc
 
     assert "Current chairmanship" in html and "Kazakhstan" in html
     assert "Events held" in html and "150 events" in html and "Official tally" in html
-    assert "24th summit in Astana" in html
+    assert "24th summit, Astana 2024" in html
     assert "Astana Declaration" in html and "Year of Ecology" in html
     assert 'id="membership-growth-title"' in html
 
@@ -100,14 +100,14 @@ def test_summit_page_shows_its_facts_documents_by_type_admissions_and_neighbours
 
 def test_summit_page_lists_a_bounded_number_of_records_and_links_to_the_rest(client):
     summit = SummitFactory(slug="big-summit")
-    DocumentFactory.create_batch(SUMMIT_PAGE_LIST_LIMIT + 1, summit=summit)
-    InitiativeFactory.create_batch(SUMMIT_PAGE_LIST_LIMIT + 1, summit=summit)
+    DocumentFactory.create_batch(PAGE_LIST_LIMIT + 1, summit=summit)
+    InitiativeFactory.create_batch(PAGE_LIST_LIMIT + 1, summit=summit)
     small = SummitFactory(slug="small-summit")
     DocumentFactory.create_batch(3, summit=small)
 
     html = page(client, summit.get_absolute_url())
 
-    assert html.count('class="record"') == 2 * SUMMIT_PAGE_LIST_LIMIT
+    assert html.count('class="record"') == 2 * PAGE_LIST_LIMIT
     assert f"{reverse('chairmanship:document_list')}?summit=big-summit" in html
     assert f"{reverse('chairmanship:initiative_list')}?summit=big-summit" in html
     small_html = page(client, small.get_absolute_url())
