@@ -67,7 +67,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every answer, cached ones included (SECURE_CSP below).
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "chairmanship.security.PagePolicyExceptionsMiddleware",
     # Before anything that can answer on its own, so that API answers carry the CORS headers.
     "corsheaders.middleware.CorsMiddleware",
     # Serves static files with far-future cache headers (hashed names) straight from the app server.
@@ -161,8 +160,8 @@ SECURE_HSTS_PRELOAD = HTTPS
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Scripts only from this site, never inline; the API documentation pages get a per-page exception
-# (chairmanship.security). Inline styles stay allowed: the admin and its add-ons use style attributes.
+# Scripts only from this site, never inline; the few views that need more declare it with ``csp_override``
+# (the policies are named in chairmanship.security). Inline styles stay allowed: the admin and its add-ons use style attributes.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
