@@ -5,6 +5,7 @@ Login brute force is counted by django-axes (settings ``AXES_*``); this module o
 
 import base64
 import hashlib
+import ipaddress
 from http import HTTPStatus
 
 from axes.helpers import get_client_username, get_cool_off
@@ -14,6 +15,24 @@ from django.utils import timezone
 from django.utils.csp import CSP
 from django.utils.timesince import timeuntil
 from django.views.decorators.csp import csp_override
+
+
+def client_ip_address(request) -> str | None:
+    """The address a sign-in attempt comes from, as django-axes counts it (``AXES_CLIENT_IP_CALLABLE``).
+
+    Behind ``TRUSTED_PROXY_COUNT`` reverse proxies, each proxy appends the address it got the request from to
+    ``X-Forwarded-For``, so the client is the entry the outermost trusted proxy wrote, counted from the right;
+    entries further left come from the client itself and could name anyone. Without trusted proxies (or with
+    a header the proxies cannot have written) the connection's own address counts.
+    """
+    count = settings.TRUSTED_PROXY_COUNT
+    forwarded = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    if count and len(forwarded) >= count:
+        try:
+            return str(ipaddress.ip_address(forwarded[-count]))
+        except ValueError:
+            pass
+    return request.META.get("REMOTE_ADDR")
 
 
 def lockout_response(request, original_response=None, credentials=None):

@@ -151,6 +151,9 @@ BENCHMARK_ENDPOINTS = env_bool("BENCHMARK_ENDPOINTS", False)
 HTTPS = env_bool("HTTPS", False)
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies in front of the app append the client's address to X-Forwarded-For. 0: none, the
+# connection's address is the client's. The login lockout and the API's rate limits count clients by it.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
@@ -187,6 +190,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # The lockout page (templates/axes_lockout.html, answered 429 with Retry-After).
 AXES_LOCKOUT_CALLABLE = "chairmanship.security.lockout_response"
+# The client's address behind TRUSTED_PROXY_COUNT proxies (X-Forwarded-For), not the proxy's.
+AXES_CLIENT_IP_CALLABLE = "chairmanship.security.client_ip_address"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -263,6 +268,8 @@ REST_FRAMEWORK = {
         "user": os.environ.get("API_THROTTLE_USER", "600/minute") or None,
     },
     "EXCEPTION_HANDLER": "chairmanship.api.exceptions.problem_exception_handler",
+    # Rate limits count clients behind the same proxies as the login lockout does.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT or None,
     "DEFAULT_SCHEMA_CLASS": "chairmanship.api.schema.ArchiveAutoSchema",
 }
 
