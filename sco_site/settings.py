@@ -209,6 +209,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# The app answers MEDIA_URL itself (chairmanship.media): on in development and in `make serve`; off where a
+# web server or object storage serves the uploads.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 
 # In production static files get content-hashed, compressed names (``collectstatic`` builds the
 # manifest), so browsers can cache them forever. Development serves the source files as they are.
