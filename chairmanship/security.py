@@ -1,6 +1,7 @@
 """Answers of the site's security measures: the login lockout page, and the Content Security Policy exceptions.
 
-Login brute force is counted by django-axes (settings ``AXES_*``); this module only words its answer.
+Login brute force is counted by django-axes (settings ``AXES_*``); this module tells it which client an
+attempt comes from behind the trusted proxies, and words its answer.
 """
 
 import base64

@@ -164,7 +164,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Scripts only from this site, never inline; the few views that need more declare it with ``csp_override``
-# (the policies are named in chairmanship.security). Inline styles stay allowed: the admin and its add-ons use style attributes.
+# (the policies are named in chairmanship.security). Inline styles stay allowed: the admin and its add-ons
+# use style attributes.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
