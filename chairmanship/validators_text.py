@@ -9,15 +9,16 @@ line breaks; one-line fields keep none.
 """
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils.deconstruct import deconstructible
 
-# C0 controls, DEL and C1 controls, lone surrogates (no encoding can store them) and the two noncharacters
-# XML refuses. Long text leaves out tab, line feed and carriage return.
-_ONE_LINE = "\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
-_LONG_TEXT = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
+# C0 controls, DEL and C1 controls, and the two noncharacters XML refuses. Long text leaves out tab, line feed
+# and carriage return. (Lone surrogates never get this far: forms and serializers refuse them already.)
+_ONE_LINE = "\x00-\x1f\x7f-\x9f\ufffe\uffff"
+_LONG_TEXT = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff"
 
 # Room for what the curated records hold (a summary of a few sentences, a treaty's full text) many times
 # over, while a page that prints the text stays one a browser can load.
@@ -42,10 +43,15 @@ class ControlCharacterValidator:
             return
         allowed = "tabs and line breaks" if self.long_text else "no line breaks or tabs"
         raise ValidationError(
-            "Remove the control character U+%(codepoint)04X at position %(position)d; "
+            "Remove the %(kind)s U+%(codepoint)04X at position %(position)d; "
             "this field takes printable text only (%(allowed)s).",
             code=self.code,
-            params={"codepoint": ord(match.group()), "position": match.start() + 1, "allowed": allowed},
+            params={
+                "kind": "control character" if unicodedata.category(match.group()) == "Cc" else "character",
+                "codepoint": ord(match.group()),
+                "position": match.start() + 1,
+                "allowed": allowed,
+            },
         )
 
     def __eq__(self, other):

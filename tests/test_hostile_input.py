@@ -507,3 +507,14 @@ def test_an_import_row_with_an_oversized_summary_is_a_row_error(django_user_mode
     (invalid,) = result.invalid_rows
     assert "at most 5000 characters" in " ".join(invalid.field_specific_errors["summary"])
     assert not Summit.objects.filter(slug=row["slug"]).exists()
+
+
+def test_a_noncharacter_that_xml_cannot_carry_is_refused_by_name():
+    document = DocumentFactory.build(title="Astana\uffffDeclaration")
+
+    with pytest.raises(ValidationError) as refused:
+        document.clean_fields(exclude={"summit", "chairmanship", "pdf"})
+
+    assert refused.value.message_dict["title"] == [
+        "Remove the character U+FFFF at position 7; this field takes printable text only (no line breaks or tabs)."
+    ]
