@@ -46,11 +46,12 @@ run: load
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 # The production stack on this machine: DEBUG off, collected and hashed static files served by WhiteNoise,
-# gunicorn with sco_site/gunicorn.conf.py. Reads .env when present; without SECRET_KEY a random one is made
-# for this run only (sessions then end when the server stops).
+# uploaded PDFs served by the app (SERVE_MEDIA=1 unless .env says otherwise), gunicorn with
+# sco_site/gunicorn.conf.py. Reads .env when present; without SECRET_KEY a random one is made for this run
+# only (sessions then end when the server stops).
 serve: $(VENV)/.installed
 	@set -a; [ ! -f .env ] || . ./.env; set +a; \
-	  export DEBUG=0 SECRET_KEY="$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}"; \
+	  export DEBUG=0 SERVE_MEDIA="$${SERVE_MEDIA:-1}" SECRET_KEY="$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}"; \
 	  $(PY) manage.py migrate --no-input -v0 && $(PY) manage.py load_archive -v0 && \
 	  $(PY) manage.py collectstatic --no-input -v0 && \
 	  echo "Production stack on http://$(HOST):$(PORT)/ (gunicorn, DEBUG off)" && \

@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, JSON, XLSX
 from reversion.admin import VersionAdmin
@@ -43,6 +44,7 @@ from chairmanship.models import (
 )
 from chairmanship.preview import SHARE_LINK_DEFAULT_DAYS, SHARE_LINK_MAX_DAYS, make_share_token
 from chairmanship.resources import DocumentResource, InitiativeResource, SummitResource
+from chairmanship.security import admin_export_policy
 from chairmanship.services import (
     PublicationRefused,
     awaiting_review_counts,
@@ -467,6 +469,10 @@ class EditorialImportExportAdmin(ImportExportMixin, EditorialAdmin):
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)
+
+    @method_decorator(admin_export_policy)
+    def export_action(self, request):
+        return super().export_action(request)
 
 
 # --- Registrations ---------------------------------------------------------------------------------

@@ -23,6 +23,13 @@ from django.utils import timezone
 
 from chairmanship import rich_text
 from chairmanship.links import slug_path
+from chairmanship.validators_text import (
+    FULL_TEXT_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    SUMMARY_MAX_LENGTH,
+    long_text_validators,
+    one_line,
+)
 
 
 class PublicationStatus(models.TextChoices):
@@ -596,16 +603,22 @@ class Source(models.Model):
     """A citable source. Every fact-bearing record cites at least one."""
 
     slug = models.SlugField(max_length=120, unique=True)
-    title = models.CharField(max_length=300)
-    publisher = models.CharField(max_length=200, blank=True, help_text="Organisation or outlet that published it.")
-    author = models.CharField(max_length=300, blank=True)
+    title = models.CharField(max_length=300, validators=[one_line])
+    publisher = models.CharField(
+        max_length=200, blank=True, validators=[one_line], help_text="Organisation or outlet that published it."
+    )
+    author = models.CharField(max_length=300, blank=True, validators=[one_line])
     published_on = models.DateField(null=True, blank=True, help_text="Leave empty when the date is not known.")
     url = models.URLField(
         max_length=500,
         blank=True,
         help_text="Only a checked address. Leave empty for public record not yet checked against a page.",
     )
-    note = models.TextField(blank=True, help_text="What this source supports, and any caveat.")
+    note = models.TextField(
+        blank=True,
+        validators=long_text_validators(NOTE_MAX_LENGTH),
+        help_text="What this source supports, and any caveat.",
+    )
 
     objects = SlugNaturalKeyQuerySet.as_manager()
 
@@ -621,8 +634,8 @@ class Source(models.Model):
 
 class Topic(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
-    name = models.CharField(max_length=120, unique=True)
-    description = models.TextField(blank=True)
+    name = models.CharField(max_length=120, unique=True, validators=[one_line])
+    description = models.TextField(blank=True, validators=long_text_validators(NOTE_MAX_LENGTH))
 
     objects = SlugNaturalKeyQuerySet.as_manager()
 
@@ -697,18 +710,6 @@ class Publishable(models.Model):
     def rendered_fields(cls) -> tuple[str, ...]:
         return (*(f"{name}_html" for name in cls.markdown_fields), "summary_excerpt")
 
-    def clean(self):
-        super().clean()
-        # Forms and the API refuse NUL characters field by field; an import only runs the model's checks, and
-        # PostgreSQL cannot store them, so the import would otherwise fail with an error instead of a row error.
-        errors = {
-            field.name: ValidationError("Null characters are not allowed.", code="null_characters_not_allowed")
-            for field in self._meta.concrete_fields
-            if isinstance(getattr(self, field.attname), str) and "\x00" in getattr(self, field.attname)
-        }
-        if errors:
-            raise ValidationError(errors)
-
     @classmethod
     def from_db(cls, db, field_names, values, *, fetch_mode=None):
         record = super().from_db(db, field_names, values, fetch_mode=fetch_mode)
@@ -748,12 +749,16 @@ class Publishable(models.Model):
 
 class State(Publishable):
     slug = models.SlugField(max_length=80, unique=True)
-    short_name = models.CharField(max_length=100)
-    official_name = models.CharField(max_length=200)
+    short_name = models.CharField(max_length=100, validators=[one_line])
+    official_name = models.CharField(max_length=200, validators=[one_line])
     iso_alpha2 = models.CharField("ISO 3166 alpha-2", max_length=2, unique=True, validators=[iso_alpha2_validator])
     iso_alpha3 = models.CharField("ISO 3166 alpha-3", max_length=3, unique=True, validators=[iso_alpha3_validator])
-    capital = models.CharField(max_length=100, blank=True)
-    summary = models.TextField(blank=True, help_text="A few sentences in your own words.")
+    capital = models.CharField(max_length=100, blank=True, validators=[one_line])
+    summary = models.TextField(
+        blank=True,
+        validators=long_text_validators(SUMMARY_MAX_LENGTH),
+        help_text="A few sentences in your own words.",
+    )
     sources = models.ManyToManyField(Source, blank=True, related_name="states")
 
     objects = StateQuerySet.as_manager()
@@ -788,7 +793,7 @@ class Membership(models.Model):
         related_name="admissions",
         help_text="The summit at which this status was granted, where known.",
     )
-    note = models.CharField(max_length=300, blank=True)
+    note = models.CharField(max_length=300, blank=True, validators=[one_line])
     sources = models.ManyToManyField(Source, blank=True, related_name="memberships")
 
     objects = MembershipQuerySet.as_manager()
@@ -840,10 +845,14 @@ class Chairmanship(Publishable):
     state = models.ForeignKey(State, on_delete=models.PROTECT, related_name="chairmanships")
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
-    motto = models.CharField(max_length=300, blank=True)
-    priorities = models.TextField(blank=True, help_text="The chair's stated priorities, in your own words.")
+    motto = models.CharField(max_length=300, blank=True, validators=[one_line])
+    priorities = models.TextField(
+        blank=True,
+        validators=long_text_validators(SUMMARY_MAX_LENGTH),
+        help_text="The chair's stated priorities, in your own words.",
+    )
     priorities_html = models.TextField(blank=True, editable=False)
-    summary = models.TextField(blank=True)
+    summary = models.TextField(blank=True, validators=long_text_validators(SUMMARY_MAX_LENGTH))
     sources = models.ManyToManyField(Source, blank=True, related_name="chairmanships")
 
     objects = ChairmanshipQuerySet.as_manager()
@@ -876,11 +885,13 @@ class Summit(Publishable):
     )
     slug = models.SlugField(max_length=80, unique=True, help_text="city-year, e.g. astana-2024")
     host_state = models.ForeignKey(State, on_delete=models.PROTECT, related_name="summits_hosted")
-    host_city = models.CharField(max_length=100)
+    host_city = models.CharField(max_length=100, validators=[one_line])
     start_date = models.DateField()
     end_date = models.DateField()
     format = models.CharField(max_length=20, choices=SummitFormat, default=SummitFormat.IN_PERSON)
-    theme = models.CharField(max_length=300, blank=True, help_text="The official theme, where one is known.")
+    theme = models.CharField(
+        max_length=300, blank=True, validators=[one_line], help_text="The official theme, where one is known."
+    )
     chairmanship = models.OneToOneField(
         Chairmanship,
         on_delete=models.SET_NULL,
@@ -889,7 +900,7 @@ class Summit(Publishable):
         related_name="culminating_summit",
         help_text="The chairmanship this summit closed.",
     )
-    summary = models.TextField(blank=True)
+    summary = models.TextField(blank=True, validators=long_text_validators(SUMMARY_MAX_LENGTH))
     documents_signed_reported = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
@@ -931,7 +942,7 @@ class Summit(Publishable):
 
 
 class Document(Publishable):
-    title = models.CharField(max_length=400)
+    title = models.CharField(max_length=400, validators=[one_line])
     slug = models.SlugField(max_length=120, unique=True)
     document_type = models.CharField("type", max_length=20, choices=DocumentType, db_index=True)
     topics = models.ManyToManyField(Topic, blank=True, related_name="documents")
@@ -949,8 +960,8 @@ class Document(Publishable):
         help_text="The document's legal state, independent of its editorial status.",
     )
     entered_into_force = models.DateField(null=True, blank=True, help_text="Only where known.")
-    summary = models.TextField(blank=True)
-    full_text = models.TextField(blank=True)
+    summary = models.TextField(blank=True, validators=long_text_validators(SUMMARY_MAX_LENGTH))
+    full_text = models.TextField(blank=True, validators=long_text_validators(FULL_TEXT_MAX_LENGTH))
     full_text_html = models.TextField(blank=True, editable=False)
     pdf = models.FileField(
         "PDF",
@@ -994,7 +1005,7 @@ class Document(Publishable):
 
 
 class Initiative(Publishable):
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=300, validators=[one_line])
     slug = models.SlugField(max_length=120, unique=True)
     category = models.CharField(max_length=20, choices=InitiativeCategory, db_index=True)
     proposers = models.ManyToManyField(
@@ -1010,7 +1021,7 @@ class Initiative(Publishable):
     )
     topics = models.ManyToManyField(Topic, blank=True, related_name="initiatives")
     documents = models.ManyToManyField(Document, blank=True, related_name="initiatives")
-    summary = models.TextField(blank=True)
+    summary = models.TextField(blank=True, validators=long_text_validators(SUMMARY_MAX_LENGTH))
     sources = models.ManyToManyField(Source, blank=True, related_name="initiatives")
 
     objects = InitiativeQuerySet.as_manager()
@@ -1032,18 +1043,22 @@ class KeyFigure(models.Model):
     """A number the sources report about a chairmanship or a summit, with its unit and qualifier."""
 
     slug = models.SlugField(max_length=120, unique=True)
-    label = models.CharField(max_length=200, help_text="What is counted, e.g. 'Share of world population'.")
+    label = models.CharField(
+        max_length=200, validators=[one_line], help_text="What is counted, e.g. 'Share of world population'."
+    )
     value = models.DecimalField(max_digits=20, decimal_places=3)
-    unit = models.CharField(max_length=40, blank=True, help_text="e.g. %, USD trillion, events.")
+    unit = models.CharField(max_length=40, blank=True, validators=[one_line], help_text="e.g. %, USD trillion, events.")
     qualifier = models.CharField(max_length=10, choices=FigureQualifier, blank=True, default=FigureQualifier.EXACT)
     as_of = models.DateField(null=True, blank=True, help_text="The date the figure was reported for.")
-    period = models.CharField(max_length=40, blank=True, help_text="The period the figure covers, e.g. 2023.")
+    period = models.CharField(
+        max_length=40, blank=True, validators=[one_line], help_text="The period the figure covers, e.g. 2023."
+    )
     chairmanship = models.ForeignKey(
         Chairmanship, on_delete=models.CASCADE, null=True, blank=True, related_name="figures"
     )
     summit = models.ForeignKey(Summit, on_delete=models.CASCADE, null=True, blank=True, related_name="figures")
     topics = models.ManyToManyField(Topic, blank=True, related_name="figures", help_text="Areas the figure spans.")
-    note = models.CharField(max_length=300, blank=True)
+    note = models.CharField(max_length=300, blank=True, validators=[one_line])
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="figures")
 
     objects = KeyFigureQuerySet.as_manager()
@@ -1081,7 +1096,10 @@ class Correction(models.Model):
     object_id = models.PositiveBigIntegerField()
     record = GenericForeignKey("content_type", "object_id")
     date = models.DateField(default=timezone.localdate)
-    note = models.TextField(help_text="Shown to readers: what was wrong and what is right now.")
+    note = models.TextField(
+        validators=long_text_validators(NOTE_MAX_LENGTH),
+        help_text="Shown to readers: what was wrong and what is right now.",
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

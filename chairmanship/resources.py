@@ -1,14 +1,20 @@
 """Import and export of documents, initiatives and summits (CSV, XLSX, JSON) with django-import-export.
 
 Relations are written as slugs (natural keys), several separated by commas, so a file reads like the
-archive and survives a database rebuild. An import is all or nothing: when any row is invalid,
+archive and survives a database rebuild; dates and times are ISO 8601 in UTC, as the API writes them, so
+an exported file imports back unchanged. An import is all or nothing: when any row is invalid,
 nothing is saved and every bad row is listed with its error. It records one revision, and it follows
 the roles: an Editor's rows arrive as drafts, and only a Publisher's rows may publish (after the same
 completeness checks as the admin).
 """
 
+import datetime
+
 import reversion
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from import_export import fields, resources, widgets
 
 from chairmanship.models import Chairmanship, Document, Initiative, PublicationStatus, Source, State, Summit, Topic
@@ -45,8 +51,47 @@ class SlugsWidget(widgets.ManyToManyWidget):
         return found
 
 
+class ISODateTimeWidget(widgets.DateTimeWidget):
+    """Dates and times as ISO 8601 in UTC (``2024-07-10T09:30:00.123456Z``), the form the API writes.
+
+    The library's default writes local time without seconds' fractions and reads only Django's input formats,
+    so an exported file could not be imported again unchanged, nor could the API's output be imported.
+    A time without an offset is read as UTC; the input formats are still accepted.
+    """
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, str) and value.strip():
+            parsed = parse_datetime(value.strip())
+            if parsed is not None:
+                return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, datetime.UTC)
+        try:
+            return super().clean(value, row, **kwargs)
+        except ValueError as error:
+            raise ValueError(f"Enter a date and time such as 2024-07-10T09:30:00Z, not “{value}”.") from error
+
+    def render(self, value, obj=None, **kwargs):
+        if not isinstance(value, datetime.datetime) or kwargs.get("force_native_type"):
+            # Spreadsheets (XLSX) store a native date and time, which reads back as one.
+            return super().render(value, obj, **kwargs)
+        return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+
+
 class EditorialResource(resources.ModelResource):
     """Shared import rules: natural keys, all-or-nothing, revisions and roles."""
+
+    # Long text is read like short text: an empty spreadsheet cell is an empty summary, not a missing one.
+    WIDGETS_MAP = {
+        **resources.ModelResource.WIDGETS_MAP,
+        "DateTimeField": ISODateTimeWidget,
+        "TextField": widgets.CharWidget,
+    }
+
+    @classmethod
+    def widget_kwargs_for_field(cls, field_name, django_field):
+        kwargs = super().widget_kwargs_for_field(field_name, django_field)
+        if isinstance(django_field, models.TextField) and django_field.blank:
+            kwargs.update(coerce_to_string=True, allow_blank=True)
+        return kwargs
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

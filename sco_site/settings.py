@@ -67,7 +67,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every answer, cached ones included (SECURE_CSP below).
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "chairmanship.security.PagePolicyExceptionsMiddleware",
     # Before anything that can answer on its own, so that API answers carry the CORS headers.
     "corsheaders.middleware.CorsMiddleware",
     # Serves static files with far-future cache headers (hashed names) straight from the app server.
@@ -154,6 +153,9 @@ BENCHMARK_ENDPOINTS = env_bool("BENCHMARK_ENDPOINTS", False)
 HTTPS = env_bool("HTTPS", False)
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies in front of the app append the client's address to X-Forwarded-For. 0: none, the
+# connection's address is the client's. The login lockout and the API's rate limits count clients by it.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
@@ -163,8 +165,9 @@ SECURE_HSTS_PRELOAD = HTTPS
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Scripts only from this site, never inline; the API documentation pages get a per-page exception
-# (chairmanship.security). Inline styles stay allowed: the admin and its add-ons use style attributes.
+# Scripts only from this site, never inline; the few views that need more declare it with ``csp_override``
+# (the policies are named in chairmanship.security). Inline styles stay allowed: the admin and its add-ons
+# use style attributes.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
@@ -190,6 +193,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # The lockout page (templates/axes_lockout.html, answered 429 with Retry-After).
 AXES_LOCKOUT_CALLABLE = "chairmanship.security.lockout_response"
+# The client's address behind TRUSTED_PROXY_COUNT proxies (X-Forwarded-For), not the proxy's.
+AXES_CLIENT_IP_CALLABLE = "chairmanship.security.client_ip_address"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -207,6 +212,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# The app answers MEDIA_URL itself (chairmanship.media): on in development and in `make serve`; off where a
+# web server or object storage serves the uploads.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 
 # In production static files get content-hashed, compressed names (``collectstatic`` builds the
 # manifest), so browsers can cache them forever. Development serves the source files as they are.
@@ -266,6 +274,8 @@ REST_FRAMEWORK = {
         "user": os.environ.get("API_THROTTLE_USER", "600/minute") or None,
     },
     "EXCEPTION_HANDLER": "chairmanship.api.exceptions.problem_exception_handler",
+    # Rate limits count clients behind the same proxies as the login lockout does.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT or None,
     "DEFAULT_SCHEMA_CLASS": "chairmanship.api.schema.ArchiveAutoSchema",
 }
 

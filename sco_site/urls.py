@@ -3,12 +3,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from chairmanship.health import healthz
+from chairmanship.media import media_file
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/", include("chairmanship.api.urls")),
     path("preview/", include("chairmanship.preview_urls")),
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media_file, name="media"),
     path("", include("chairmanship.urls")),
 ]
 

@@ -207,3 +207,27 @@ def test_all_fixture_content_is_published():
     for model in (State, Chairmanship, Summit, Document, Initiative):
         assert model.objects.exclude(status=PublicationStatus.PUBLISHED).count() == 0
         assert model.objects.published().count() == model.objects.count()
+
+
+def test_every_published_fixture_record_passes_the_publication_checks():
+    from chairmanship.services import publication_problems
+
+    for model in (State, Chairmanship, Summit, Document, Initiative):
+        for record in model.objects.published():
+            assert publication_problems(record) == [], f"{model.__name__} {record.slug}"
+
+
+def test_each_summit_summary_names_its_own_number_host_city_and_year():
+    for summit in Summit.objects.exclude(number=24):
+        number = summit.number
+        suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+        assert f"The {number}{suffix} SCO summit" in summit.summary
+        assert summit.host_city in summit.summary
+        assert str(summit.start_date.year) in summit.summary
+
+
+def test_every_state_summary_gives_its_official_name_and_the_start_of_its_current_status():
+    for state in State.objects.prefetch_related("memberships"):
+        current = max(state.memberships.all(), key=lambda period: period.start_date)
+        assert state.official_name in state.summary
+        assert f"since {current.start_date.day} {current.start_date:%B %Y}" in state.summary

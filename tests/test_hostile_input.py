@@ -17,6 +17,7 @@ from http import HTTPStatus
 
 import pytest
 import tablib
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
@@ -388,3 +389,132 @@ def test_the_hostile_records_do_not_leak_into_other_models(superuser):
     assert Document.objects.filter(title=HOSTILE["sql"]).count() == 1
     assert Initiative.objects.count() == 0
     assert Summit.objects.count() == 0
+
+
+# --- Control characters and oversized text: refused on every path, the field named --------------------
+
+# Vertical tab, form feed, escape, DEL and a C1 control: none can be written into an Atom feed.
+CONTROL_CHARACTERS = {"vertical tab": "\x0b", "form feed": "\x0c", "escape": "\x1b", "delete": "\x7f", "C1": "\x85"}
+
+
+def _free_text_fields():
+    """Every editable CharField and TextField of the archive's models whose value is free text (no choices)."""
+    from django.apps import apps
+    from django.db import models
+
+    for model in apps.get_app_config("chairmanship").get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.CharField | models.TextField) and field.editable and not field.choices:
+                yield model, field
+
+
+@pytest.mark.parametrize(("model", "field"), list(_free_text_fields()), ids=lambda value: getattr(value, "name", ""))
+def test_every_free_text_field_of_every_model_refuses_an_escape_character(model, field):
+    with pytest.raises(ValidationError):
+        field.run_validators("Astana\x1bDeclaration")
+
+
+@pytest.mark.parametrize("character", list(CONTROL_CHARACTERS.values()), ids=list(CONTROL_CHARACTERS))
+@pytest.mark.usefixtures("generous_api_rates")
+def test_the_api_refuses_a_control_character_in_a_title_naming_the_field(django_user_model, character):
+    api = token_client(editorial_user(django_user_model, "Publisher", "control-api"))
+    document = DocumentFactory(title="Astana Declaration")
+
+    response = api.patch(
+        f"/api/v1/documents/{document.slug}/", {"title": f"Astana{character}Declaration"}, format="json"
+    )
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    (message,) = response.json()["errors"]["title"]
+    assert f"control character U+{ord(character):04X}" in message
+    document.refresh_from_db()
+    assert document.title == "Astana Declaration"
+
+
+def test_the_admin_refuses_a_control_character_in_a_title_as_a_form_error(django_user_model):
+    publisher = Client()
+    publisher.force_login(editorial_user(django_user_model, "Publisher", "control-admin"))
+    document = DocumentFactory(title="Astana Declaration")
+    change = reverse("admin:chairmanship_document_change", args=(document.pk,))
+
+    response = publisher.post(change, form_data(publisher.get(change), title="Astana\x0bDeclaration"))
+
+    assert response.status_code == HTTPStatus.OK
+    assert "control character U+000B" in " ".join(response.context["adminform"].form.errors["title"])
+    document.refresh_from_db()
+    assert document.title == "Astana Declaration"
+
+
+def test_an_import_row_with_a_control_character_is_a_row_error_naming_the_field(django_user_model):
+    publisher = editorial_user(django_user_model, "Publisher", "control-importer")
+    row = _import_row(DocumentResource, 0, SourceFactory(), StateFactory()) | {"title": "Astana\x0cDeclaration"}
+
+    result = _import(DocumentResource, row, publisher)
+
+    (invalid,) = result.invalid_rows
+    assert "control character U+000C" in " ".join(invalid.field_specific_errors["title"])
+    assert not Document.objects.filter(slug=row["slug"]).exists()
+
+
+def test_long_text_keeps_tabs_and_line_breaks_while_a_title_takes_none():
+    document = DocumentFactory.build(
+        summary="First paragraph.\r\n\r\nSecond\tparagraph.", full_text="Article 1\n\tText.", title="A\nB"
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        document.clean_fields(exclude={"summit", "chairmanship", "pdf"})
+
+    assert set(refused.value.message_dict) == {"title"}
+
+
+OVERSIZED = {"summary": 5_001, "full_text": 200_001}
+
+
+@pytest.mark.parametrize(("field", "length"), list(OVERSIZED.items()))
+@pytest.mark.usefixtures("generous_api_rates")
+def test_the_api_refuses_text_longer_than_its_limit_naming_the_limit(django_user_model, field, length):
+    api = token_client(editorial_user(django_user_model, "Publisher", "oversized-api"))
+    document = DocumentFactory()
+
+    response = api.patch(f"/api/v1/documents/{document.slug}/", {field: "A" * length}, format="json")
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert f"at most {length - 1:,}".replace(",", "") in response.json()["errors"][field][0].replace(",", "")
+
+
+def test_a_summary_at_its_limit_is_accepted_and_one_character_more_is_refused_in_the_admin(django_user_model):
+    publisher = Client()
+    publisher.force_login(editorial_user(django_user_model, "Publisher", "oversized-admin"))
+    document = DocumentFactory()
+    change = reverse("admin:chairmanship_document_change", args=(document.pk,))
+
+    refused = publisher.post(change, form_data(publisher.get(change), summary="A" * 5_001))
+    accepted = publisher.post(change, form_data(publisher.get(change), summary="A" * 5_000))
+
+    assert refused.status_code == HTTPStatus.OK
+    assert "at most 5000 characters" in " ".join(refused.context["adminform"].form.errors["summary"])
+    assert accepted.status_code == HTTPStatus.FOUND
+    document.refresh_from_db()
+    assert len(document.summary) == 5_000
+
+
+def test_an_import_row_with_an_oversized_summary_is_a_row_error(django_user_model):
+    publisher = editorial_user(django_user_model, "Publisher", "oversized-importer")
+    row = _import_row(SummitResource, 0, SourceFactory(), StateFactory()) | {"summary": "A" * 1_000_000}
+
+    result = _import(SummitResource, row, publisher)
+
+    (invalid,) = result.invalid_rows
+    assert "at most 5000 characters" in " ".join(invalid.field_specific_errors["summary"])
+    assert not Summit.objects.filter(slug=row["slug"]).exists()
+
+
+def test_a_noncharacter_that_xml_cannot_carry_is_refused_by_name():
+    document = DocumentFactory.build(title="Astana\uffffDeclaration")
+
+    with pytest.raises(ValidationError) as refused:
+        document.clean_fields(exclude={"summit", "chairmanship", "pdf"})
+
+    assert refused.value.message_dict["title"] == [
+        "Remove the character U+FFFF at position 7; this field takes printable text only (no line breaks or tabs)."
+    ]

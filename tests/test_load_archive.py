@@ -146,3 +146,38 @@ def test_make_runs_load_step_twice_leaves_the_same_rows(tmp_path):
     assert counts[0] == counts[1]
     assert counts[0]["chairmanship_summit"] == 25
     assert counts[0]["chairmanship_document"] == 20
+
+
+def test_a_published_summit_without_a_summary_is_refused_naming_the_summit(fixture_copy):
+    edit_records(fixture_copy, "05_summits.json", lambda records: records[0]["fields"].update(summary=""))
+
+    with pytest.raises(CommandError) as error:
+        call_command("load_archive", fixtures_dir=fixture_copy, verbosity=0)
+
+    message = str(error.value)
+    assert "05_summits.json, record 1 (chairmanship.summit slug='shanghai-2001')" in message
+    assert "not ready to publish: Write a summary." in message
+    assert sum(row_counts().values()) == 0
+
+
+def test_a_published_record_without_a_source_is_refused_naming_it(fixture_copy):
+    edit_records(fixture_copy, "03_states.json", lambda records: records[1]["fields"].update(sources=[]))
+
+    with pytest.raises(CommandError) as error:
+        call_command("load_archive", fixtures_dir=fixture_copy, verbosity=0)
+
+    assert "03_states.json, record 2 (chairmanship.state slug='kazakhstan')" in str(error.value)
+    assert "Cite at least one source." in str(error.value)
+
+
+def test_a_draft_without_a_summary_loads_as_a_draft(fixture_copy):
+    edit_records(
+        fixture_copy,
+        "05_summits.json",
+        lambda records: records[0]["fields"].update(summary="", status="draft", published_at=None),
+    )
+
+    call_command("load_archive", fixtures_dir=fixture_copy, verbosity=0)
+
+    assert Summit.objects.get(number=1).status == "draft"
+    assert Summit.objects.published().count() == 24

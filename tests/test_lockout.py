@@ -102,3 +102,75 @@ def test_the_lockout_ends_by_itself_after_an_hour(client, editor):
 def test_signing_in_with_force_login_is_not_counted_or_blocked(admin_client):
     assert admin_client.get(reverse("admin:index")).status_code == HTTPStatus.OK
     assert not AccessAttempt.objects.exists()
+
+
+# --- Behind a reverse proxy --------------------------------------------------------------------------
+
+PROXY = "10.0.0.1"
+ATTACKER = "203.0.113.66"
+
+
+@pytest.fixture
+def behind_one_proxy(settings):
+    """What TRUSTED_PROXY_COUNT=1 sets: one proxy appends the client's address to X-Forwarded-For."""
+    settings.TRUSTED_PROXY_COUNT = 1
+
+
+def sign_in_through_proxy(client: Client, password: str, forwarded_for: str):
+    return client.post(
+        LOGIN_URL,
+        {"username": "editor", "password": password, "next": reverse("admin:index")},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+@pytest.mark.usefixtures("behind_one_proxy")
+def test_behind_a_proxy_two_clients_are_locked_out_separately(editor):
+    attacker, office = Client(), Client()
+    for _ in range(5):
+        sign_in_through_proxy(attacker, "wrong password", ATTACKER)
+
+    locked = sign_in_through_proxy(attacker, PASSWORD, ATTACKER)
+    response = sign_in_through_proxy(office, PASSWORD, OFFICE)
+
+    assert locked.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert response.status_code == HTTPStatus.FOUND
+    assert signed_in(office)
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {ATTACKER}
+
+
+@pytest.mark.usefixtures("behind_one_proxy")
+def test_an_address_forged_in_x_forwarded_for_locks_out_only_the_forger(editor):
+    """The proxy appends the address it saw; what the client wrote to the left of it is not believed."""
+    attacker, office = Client(), Client()
+    for _ in range(5):
+        sign_in_through_proxy(attacker, "wrong password", f"{OFFICE}, {ATTACKER}")
+
+    response = sign_in_through_proxy(office, PASSWORD, OFFICE)
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert signed_in(office)
+
+
+def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(client, editor):
+    """A client that names a new address on every try is still one client (TRUSTED_PROXY_COUNT unset)."""
+    for attempt in range(5):
+        client.post(
+            LOGIN_URL,
+            {"username": "editor", "password": "wrong password"},
+            REMOTE_ADDR=ATTACKER,
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{attempt}",
+        )
+
+    response = sign_in(client, "editor", PASSWORD, address=ATTACKER)
+
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+
+
+@pytest.mark.usefixtures("behind_one_proxy")
+def test_a_garbled_forwarded_address_falls_back_to_the_connection_without_an_error(editor):
+    response = sign_in_through_proxy(Client(), "wrong password", "not-an-address")
+
+    assert response.status_code == HTTPStatus.OK
+    assert AccessAttempt.objects.get().ip_address == PROXY

@@ -311,6 +311,11 @@ SITE_ROWS: dict[str, list[Case]] = {
     "sitemap-<section>.xml": [Case(fixed("/sitemap-documents.xml"), everyone(OK))],
     "robots.txt": [Case(fixed("/robots.txt"), everyone(OK))],
     "healthz": [Case(fixed("/healthz"), everyone(OK))],
+    # Uploads: served by the web server or the storage in production (SERVE_MEDIA off); never outside MEDIA_ROOT.
+    "media/<path:path>": [
+        Case(fixed("/media/documents/0123456789abcdef.pdf"), everyone(NOT_FOUND)),
+        Case(fixed("/media/../sco_site/settings.py"), everyone(NOT_FOUND)),
+    ],
     # Previews: staff preview any record; a share link opens its one record for anyone, without an account.
     "preview/<slug:model>/<slug:slug>/": [
         Case(
@@ -506,10 +511,10 @@ def admin_rows() -> dict[str, list[Case]]:
 
 MATRIX: dict[str, list[Case]] = {**SITE_ROWS, **admin_rows()}
 
-# Addresses no URL pattern serves: uploaded files are served by the web server or the storage, never by Django.
+# Addresses no URL pattern serves: static files come from WhiteNoise, and nothing outside STATIC_ROOT.
 UNROUTED = {
-    "/media/documents/0123456789abcdef.pdf": everyone(NOT_FOUND),
-    "/media/../sco_site/settings.py": everyone(NOT_FOUND),
+    "/static/../sco_site/settings.py": everyone(NOT_FOUND),
+    "/static/no-such-file.css": everyone(NOT_FOUND),
 }
 
 

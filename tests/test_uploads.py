@@ -61,3 +61,57 @@ def test_a_pdf_over_20_mb_is_refused(editor_client):
 
 def test_the_limit_is_twenty_megabytes():
     assert models.PDF_MAX_BYTES == 20 * 1024 * 1024
+
+
+# --- Serving the uploads -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def document_with_pdf():
+    from django.core.files.base import ContentFile
+
+    document = DocumentFactory()
+    document.pdf.save("astana-declaration.pdf", ContentFile(PDF_BYTES))
+    return document
+
+
+def test_with_serve_media_on_a_reader_downloads_the_pdf_from_the_documents_address(client, settings, document_with_pdf):
+    settings.DEBUG, settings.SERVE_MEDIA = False, True
+
+    response = client.get(document_with_pdf.pdf.url)
+
+    assert response.status_code == HTTPStatus.OK
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content) == PDF_BYTES
+    assert "public" in response["Cache-Control"]
+
+
+def test_with_serve_media_off_the_app_leaves_uploads_to_the_web_server(client, settings, document_with_pdf):
+    settings.SERVE_MEDIA = False
+
+    assert client.get(document_with_pdf.pdf.url).status_code == HTTPStatus.NOT_FOUND
+
+
+@pytest.mark.parametrize("path", ["/media/../manage.py", "/media/%2e%2e/manage.py", "/media/documents/", "/media/"])
+def test_the_app_serves_nothing_outside_media_root_and_lists_no_folder(client, settings, document_with_pdf, path):
+    settings.SERVE_MEDIA = True
+
+    assert client.get(path).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_make_serve_runs_the_production_stack_with_media_served():
+    import subprocess
+
+    from django.conf import settings as django_settings
+
+    dry_run = subprocess.run(
+        ["make", "--no-print-directory", "-n", "serve"],
+        cwd=django_settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+
+    assert 'SERVE_MEDIA="${SERVE_MEDIA:-1}"' in dry_run
+    assert "DEBUG=0" in dry_run

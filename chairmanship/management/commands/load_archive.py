@@ -1,7 +1,9 @@
 """Load the curated, cited fixtures in their documented order, all or nothing.
 
 Unlike a bare ``loaddata``, every record is validated like an admin form would validate it (field rules,
-overlapping memberships, constraints) before it is written, and a failure names the file and the record.
+overlapping memberships, constraints) before it is written, a record marked published must pass the
+publication checks (a summary, a source, its summit or host published), and a failure names the file and
+the record.
 Records that already exist (matched by natural key) are left alone unless ``--update`` is given, so a
 second run neither duplicates anything nor overwrites what editors have changed since.
 """
@@ -17,6 +19,8 @@ from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError, transaction
 
 from chairmanship.cache import bump_content_version
+from chairmanship.models import PublicationStatus, Publishable
+from chairmanship.services import publication_problems
 
 DEFAULT_FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 
@@ -44,6 +48,15 @@ def format_validation_error(error: ValidationError) -> str:
             for field, messages in error.message_dict.items()
         )
     return " ".join(error.messages)
+
+
+def refuse_unready_publication(instance) -> None:
+    """A record the file marks published must pass the checks a Publisher's publish would (sources saved)."""
+    if not isinstance(instance, Publishable) or instance.status != PublicationStatus.PUBLISHED:
+        return
+    problems = publication_problems(instance)
+    if problems:
+        raise ValidationError(f"It is published, but not ready to publish: {' '.join(problems)}")
 
 
 def load_file(path: Path, *, update: bool, written_keys: dict) -> tuple[int, int]:
@@ -76,6 +89,7 @@ def load_file(path: Path, *, update: bool, written_keys: dict) -> tuple[int, int
         try:
             instance.full_clean()
             deserialized.save()
+            refuse_unready_publication(instance)
         except ValidationError as error:
             raise FixtureRecordError(f"{label}: {format_validation_error(error)}") from error
         except DatabaseError as error:
