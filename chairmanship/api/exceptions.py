@@ -9,6 +9,8 @@ from http import HTTPStatus
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.db.models import ProtectedError, RestrictedError
+from django.utils.text import capfirst
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
@@ -27,6 +29,43 @@ class PreconditionFailed(exceptions.APIException):
         "Fetch it again and reapply your change."
     )
     default_code = "precondition_failed"
+
+
+class WriteConflict(exceptions.APIException):
+    """A write that lost a race to another one made at the same moment (a unique value, a deleted record)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = (
+        "Another change made at the same moment conflicts with this one; nothing was saved. "
+        "Fetch the record again and retry."
+    )
+    default_code = "conflict"
+
+
+class DeletionRefused(exceptions.APIException):
+    """A 409 naming the records that still refer to the one a client asked to delete."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "protected"
+
+    def __init__(self, error: ProtectedError | RestrictedError, model=None):
+        super().__init__(refused_deletion(error, model))
+
+
+def refused_deletion(error: ProtectedError | RestrictedError, model=None, shown: int = 5) -> str:
+    """Why a deletion was refused, naming (some of) the records that still refer to it."""
+    dependents: dict[str, list[str]] = {}
+    for record in sorted(error.args[1], key=str):
+        dependents.setdefault(record._meta.verbose_name_plural, []).append(str(record))
+    parts = []
+    for name, records in sorted(dependents.items()):
+        listed = ", ".join(records[:shown]) + (f" and {len(records) - shown} more" if len(records) > shown else "")
+        parts.append(f"{len(records)} {name} ({listed})")
+    what = f"This {model._meta.verbose_name}" if model is not None else "This record"
+    return (
+        f"{capfirst(what)} cannot be deleted: {'; '.join(parts)} still refer to it. "
+        "Point them elsewhere or delete them first; nothing was deleted."
+    )
 
 
 class PublicationRefused(exceptions.ValidationError):
@@ -75,6 +114,8 @@ def describe_validation(errors: dict[str, list[str]]) -> str:
 
 
 def problem_exception_handler(exc, context):
+    if isinstance(exc, ProtectedError | RestrictedError):
+        exc = DeletionRefused(exc, getattr(context.get("view"), "model", None))
     response = exception_handler(exc, context)
     if response is None and isinstance(exc, (OperationalError, InterfaceError)):
         # A lost database is an outage, not a bug: tell clients to come back, as the pages do.
