@@ -15,7 +15,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from reversion.models import Version
 
-from chairmanship.models import Document, Source
+from chairmanship.models import Document, Source, State, Summit
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,14 +35,16 @@ def send_at_once(live_server, token, settings):
         "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute"},
     }
 
-    def send(method: str, path: str, bodies: list[dict], headers: dict | None = None) -> list[tuple[int, dict]]:
-        barrier = threading.Barrier(len(bodies))
-        answers: list[tuple[int, dict] | None] = [None] * len(bodies)
+    def send(requests: list[tuple[str, str, dict | None]], headers: dict | None = None) -> list[tuple[int, dict]]:
+        """``requests`` are (method, path, JSON body) triples."""
+        barrier = threading.Barrier(len(requests))
+        answers: list[tuple[int, dict] | None] = [None] * len(requests)
 
         def one(index: int) -> None:
+            method, path, body = requests[index]
             request = urllib.request.Request(
                 f"{live_server.url}{path}",
-                data=json.dumps(bodies[index]).encode(),
+                data=json.dumps(body).encode() if body is not None else None,
                 method=method,
                 headers={
                     "Authorization": f"Token {token}",
@@ -58,7 +60,7 @@ def send_at_once(live_server, token, settings):
             except urllib.error.HTTPError as error:
                 answers[index] = (error.code, json.loads(error.read() or b"{}"))
 
-        threads = [threading.Thread(target=one, args=(index,)) for index in range(len(bodies))]
+        threads = [threading.Thread(target=one, args=(index,)) for index in range(len(requests))]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -108,7 +110,7 @@ def test_of_ten_simultaneous_edits_with_the_same_if_match_exactly_one_wins_on_ev
         etag = etag_of(live_server, token, path)
         revisions_before = Version.objects.get_for_object(record).count()
 
-        answers = send_at_once("PATCH", path, [{field: f"Edit number {n}"} for n in range(10)], {"If-Match": etag})
+        answers = send_at_once([("PATCH", path, {field: f"Edit number {n}"}) for n in range(10)], {"If-Match": etag})
 
         winners = [body for status, body in answers if status == HTTPStatus.OK]
         record.refresh_from_db()
@@ -134,7 +136,7 @@ def test_a_simultaneous_edit_of_a_versioned_record_raises_its_version_once(live_
     path = "/api/v1/documents/contested/"
     etag = etag_of(live_server, token, path)
 
-    answers = send_at_once("PATCH", path, [{"summary": f"Edit number {n}"} for n in range(20)], {"If-Match": etag})
+    answers = send_at_once([("PATCH", path, {"summary": f"Edit number {n}"}) for n in range(20)], {"If-Match": etag})
 
     assert statuses(answers)[HTTPStatus.OK] == 1
     refused = [body for status, body in answers if status == HTTPStatus.PRECONDITION_FAILED]
@@ -150,7 +152,7 @@ def test_of_ten_simultaneous_creates_with_the_same_slug_one_is_created_and_the_r
         for n in range(10)
     ]
 
-    answers = send_at_once("POST", "/api/v1/documents/", bodies)
+    answers = send_at_once([("POST", "/api/v1/documents/", body) for body in bodies])
 
     assert statuses(answers) == {HTTPStatus.CREATED: 1, HTTPStatus.BAD_REQUEST: 9}, answers
     for status, body in answers:
@@ -160,8 +162,40 @@ def test_of_ten_simultaneous_creates_with_the_same_slug_one_is_created_and_the_r
 
 
 def test_simultaneous_creates_of_unversioned_records_clash_cleanly_too(send_at_once):
-    answers = send_at_once("POST", "/api/v1/sources/", [{"slug": "twin", "title": f"Report {n}"} for n in range(10)])
+    answers = send_at_once([("POST", "/api/v1/sources/", {"slug": "twin", "title": f"Report {n}"}) for n in range(10)])
 
     assert statuses(answers) == {HTTPStatus.CREATED: 1, HTTPStatus.BAD_REQUEST: 9}, answers
     assert all("slug" in body["errors"] for status, body in answers if status == HTTPStatus.BAD_REQUEST)
     assert Source.objects.filter(slug="twin").count() == 1
+
+
+def test_a_state_deleted_while_summits_it_hosts_are_created_is_either_kept_with_them_or_gone_without(
+    send_at_once,
+):
+    factories.StateFactory(slug="host", iso_alpha2="QQ", iso_alpha3="QQQ")
+    summits = [
+        {
+            "slug": f"city-{n}",
+            "number": 200 + n,
+            "host_state": "host",
+            "host_city": f"City {n}",
+            "start_date": "2025-07-01",
+            "end_date": "2025-07-02",
+        }
+        for n in range(5)
+    ]
+
+    answers = send_at_once(
+        [("DELETE", "/api/v1/states/host/", None), *(("POST", "/api/v1/summits/", body) for body in summits)]
+    )
+
+    (deletion, _), *creations = answers
+    assert all(status < HTTPStatus.INTERNAL_SERVER_ERROR for status, _ in answers), answers
+    created = sum(status == HTTPStatus.CREATED for status, _ in creations)
+    assert Summit.objects.count() == created
+    if created:
+        assert deletion == HTTPStatus.CONFLICT
+        assert State.objects.filter(slug="host").exists()
+    else:
+        assert deletion == HTTPStatus.NO_CONTENT
+        assert all("host_state" in body["errors"] for _, body in creations), creations

@@ -10,10 +10,11 @@ from http import HTTPStatus
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
-from django.utils.text import capfirst
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
+
+from chairmanship.deletion import refusal_message
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 # RFC 9457 section 4.2.1: the status code says all there is to say about the problem.
@@ -49,23 +50,7 @@ class DeletionRefused(exceptions.APIException):
     default_code = "protected"
 
     def __init__(self, error: ProtectedError | RestrictedError, model=None):
-        super().__init__(refused_deletion(error, model))
-
-
-def refused_deletion(error: ProtectedError | RestrictedError, model=None, shown: int = 5) -> str:
-    """Why a deletion was refused, naming (some of) the records that still refer to it."""
-    dependents: dict[str, list[str]] = {}
-    for record in sorted(error.args[1], key=str):
-        dependents.setdefault(record._meta.verbose_name_plural, []).append(str(record))
-    parts = []
-    for name, records in sorted(dependents.items()):
-        listed = ", ".join(records[:shown]) + (f" and {len(records) - shown} more" if len(records) > shown else "")
-        parts.append(f"{len(records)} {name} ({listed})")
-    what = f"This {model._meta.verbose_name}" if model is not None else "This record"
-    return (
-        f"{capfirst(what)} cannot be deleted: {'; '.join(parts)} still refer to it. "
-        "Point them elsewhere or delete them first; nothing was deleted."
-    )
+        super().__init__(refusal_message(error, model))
 
 
 class PublicationRefused(exceptions.ValidationError):
