@@ -131,18 +131,23 @@ def test_of_ten_simultaneous_edits_with_the_same_if_match_exactly_one_wins_on_ev
     assert outcomes == expected
 
 
-def test_a_simultaneous_edit_of_a_versioned_record_raises_its_version_once(live_server, token, send_at_once):
+def test_of_twenty_simultaneous_edits_of_a_document_one_is_kept_and_nineteen_answer_412(
+    live_server, token, send_at_once
+):
     document = factories.DocumentFactory(slug="contested", summary="Original.")
     path = "/api/v1/documents/contested/"
     etag = etag_of(live_server, token, path)
+    revisions_before = Version.objects.get_for_object(document).count()
 
     answers = send_at_once([("PATCH", path, {"summary": f"Edit number {n}"}) for n in range(20)], {"If-Match": etag})
 
-    assert statuses(answers)[HTTPStatus.OK] == 1
+    assert statuses(answers) == {HTTPStatus.OK: 1, HTTPStatus.PRECONDITION_FAILED: 19}, answers
     refused = [body for status, body in answers if status == HTTPStatus.PRECONDITION_FAILED]
     assert all("changed since you read it" in body["detail"] for body in refused)
+    (winner,) = [body for status, body in answers if status == HTTPStatus.OK]
     document.refresh_from_db()
-    assert document.version == 2
+    assert (document.summary, document.version) == (winner["summary"], 2)
+    assert Version.objects.get_for_object(document).count() == revisions_before + 1
     assert etag_of(live_server, token, path) != etag
 
 
@@ -167,6 +172,16 @@ def test_simultaneous_creates_of_unversioned_records_clash_cleanly_too(send_at_o
     assert statuses(answers) == {HTTPStatus.CREATED: 1, HTTPStatus.BAD_REQUEST: 9}, answers
     assert all("slug" in body["errors"] for status, body in answers if status == HTTPStatus.BAD_REQUEST)
     assert Source.objects.filter(slug="twin").count() == 1
+
+
+def test_of_ten_documents_renamed_to_the_same_slug_at_once_one_gets_it_and_the_rest_are_told_why(send_at_once):
+    documents = [factories.DocumentFactory(slug=f"draft-{n}") for n in range(10)]
+
+    answers = send_at_once([("PATCH", f"/api/v1/documents/{d.slug}/", {"slug": "final"}) for d in documents])
+
+    assert statuses(answers) == {HTTPStatus.OK: 1, HTTPStatus.BAD_REQUEST: 9}, answers
+    assert all("slug" in body["errors"] for status, body in answers if status == HTTPStatus.BAD_REQUEST)
+    assert Document.objects.filter(slug="final").count() == 1
 
 
 def test_a_state_deleted_while_summits_it_hosts_are_created_is_either_kept_with_them_or_gone_without(

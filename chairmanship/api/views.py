@@ -203,15 +203,16 @@ class ArchiveViewSet(viewsets.ModelViewSet):
             with transaction.atomic():
                 lookup = self.lookup_url_kwarg or self.lookup_field
                 if lookup in self.kwargs:
+                    # Locked before get_object() reads the record; the rows themselves are not needed.
                     rows = self.model._default_manager.select_for_update().filter(
                         **{self.lookup_field: self.kwargs[lookup]}
                     )
                     list(rows.values_list("pk", flat=True))
                 yield
         except IntegrityError as error:
-            raise self.clash(error) from error
+            raise self.clash() from error
 
-    def clash(self, error: IntegrityError) -> Exception:
+    def clash(self) -> Exception:
         """What a write refused by the database answers, checked again now that the other write is in."""
         if self.action == "destroy":
             try:
