@@ -10,12 +10,15 @@ import datetime
 import difflib
 import re
 from dataclasses import dataclass, field
+from http import HTTPStatus
 
 import reversion
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected as delete_selected_unguarded
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, router, transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -27,6 +30,7 @@ from import_export.formats.base_formats import CSV, JSON, XLSX
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
+from chairmanship.deletion import refusal_message
 from chairmanship.forms import EditorialForm, comparable
 from chairmanship.models import (
     Chairmanship,
@@ -58,6 +62,47 @@ from chairmanship.services import (
 )
 
 PUBLICATION_FIELDSET = ("Publication", {"fields": ("status", "published_at")})
+
+
+# --- Deleting what others refer to ---------------------------------------------------------------
+
+
+def _refused_with_conflict(request, response):
+    # Django's own page lists the records that still refer to the one to delete; once the deletion is
+    # confirmed, that refusal is a 409 rather than a 200.
+    context = getattr(response, "context_data", None) or {}
+    if request.method == "POST" and request.POST.get("post") and context.get("protected"):
+        response.status_code = HTTPStatus.CONFLICT
+    return response
+
+
+@admin.action(permissions=["delete"], description=delete_selected_unguarded.short_description)
+def delete_selected(modeladmin, request, queryset):
+    """Django's "delete selected" action, all or nothing, and refused cleanly when something began
+    referring to a selected record after the confirmation page checked (instead of a 500)."""
+    try:
+        with transaction.atomic(using=router.db_for_write(modeladmin.model)):
+            response = delete_selected_unguarded(modeladmin, request, queryset)
+    except (ProtectedError, RestrictedError) as refusal:
+        modeladmin.message_user(request, refusal_message(refusal, modeladmin.model), messages.ERROR)
+        return None
+    return _refused_with_conflict(request, response)
+
+
+admin.site.add_action(delete_selected)
+
+
+class ArchiveAdmin(VersionAdmin):
+    """Every archive record's admin: deleting one that others still refer to is refused, never a 500."""
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            response = super().delete_view(request, object_id, extra_context)
+        except (ProtectedError, RestrictedError) as refusal:
+            # Something began referring to the record after the confirmation page checked.
+            self.message_user(request, refusal_message(refusal, self.model), messages.ERROR)
+            return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", object_id)
+        return _refused_with_conflict(request, response)
 
 
 # --- Filters and inlines ---------------------------------------------------------------------------
@@ -183,7 +228,7 @@ def version_differences(model: type[models.Model], old: dict, new: dict) -> list
 # --- The editorial admin ---------------------------------------------------------------------------
 
 
-class EditorialAdmin(VersionAdmin):
+class EditorialAdmin(ArchiveAdmin):
     """Shared by every publishable model: role-aware form and actions, history, preview links."""
 
     form = EditorialForm
@@ -479,7 +524,7 @@ class EditorialImportExportAdmin(ImportExportMixin, EditorialAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(VersionAdmin):
+class SourceAdmin(ArchiveAdmin):
     list_display = ("title", "publisher", "published_on", "url")
     search_fields = ("title", "publisher", "author", "url", "note")
     list_filter = ("publisher",)
@@ -487,7 +532,7 @@ class SourceAdmin(VersionAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(VersionAdmin):
+class TopicAdmin(ArchiveAdmin):
     list_display = ("name", "slug")
     search_fields = ("name", "description")
     prepopulated_fields = {"slug": ("name",)}
@@ -509,7 +554,7 @@ class StateAdmin(EditorialAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(VersionAdmin):
+class MembershipAdmin(ArchiveAdmin):
     list_display = ("state", "status", "start_date", "end_date", "summit")
     list_filter = ("status",)
     search_fields = ("state__short_name", "note")
@@ -614,7 +659,7 @@ class InitiativeAdmin(EditorialImportExportAdmin):
 
 
 @admin.register(KeyFigure)
-class KeyFigureAdmin(VersionAdmin):
+class KeyFigureAdmin(ArchiveAdmin):
     list_display = ("label", "display_value", "as_of", "chairmanship", "summit", "source")
     list_filter = ("unit", "qualifier")
     search_fields = ("label", "note", "unit")

@@ -115,6 +115,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent writes wait their turn instead of failing with "database is locked": readers never block
+    # the writer (WAL), every transaction takes the write lock when it begins rather than half-way (where
+    # SQLite cannot wait and gives up at once), and a writer waits up to 20 seconds for the one before it.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
 
 # Redis when REDIS_URL is set (shared between app servers), else a cache on this machine's disk.
 REDIS_URL = os.environ.get("REDIS_URL", "")

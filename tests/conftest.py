@@ -58,3 +58,17 @@ def archive_for_module(django_db_setup, django_db_blocker):
         call_command("load_archive", verbosity=0)
         yield
         transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """An SQLite test database in a file rather than in memory.
+
+    A live server's threads then each open their own connection and wait for each other's writes as the
+    production server's do (with an in-memory database they would all share the test's one connection).
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("database") / "test.sqlite3")

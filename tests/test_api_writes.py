@@ -11,7 +11,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from reversion.models import Version
 
-from chairmanship.models import Document, PublicationStatus, Topic
+from chairmanship.models import Document, PublicationStatus, Source, State, Topic
 from tests import factories
 from tests.api_support import (  # noqa: F401 (fixtures)
     api_client,
@@ -329,6 +329,33 @@ def test_if_match_protects_unversioned_records_too(editor_client):
 
     assert_problem(response, HTTPStatus.PRECONDITION_FAILED)
     assert Topic.objects.filter(slug="water").exists()
+
+
+# --- Deleting what others refer to -------------------------------------------------------------------
+
+
+def test_deleting_a_state_that_hosted_summits_answers_409_naming_them(publisher_client):
+    state = factories.StateFactory(slug="kazakhstan", short_name="Kazakhstan")
+    factories.SummitFactory(host_state=state, host_city="Astana", number=24, slug="astana-2024")
+    factories.SummitFactory(host_state=state, host_city="Almaty", number=6, slug="almaty-2006")
+
+    response = publisher_client.delete("/api/v1/states/kazakhstan/")
+
+    body = assert_problem(response, HTTPStatus.CONFLICT)
+    assert body["detail"].startswith("This state cannot be deleted: 2 summits (")
+    assert "Astana" in body["detail"] and "Almaty" in body["detail"]
+    assert State.objects.filter(slug="kazakhstan").exists()
+
+
+def test_deleting_a_source_that_a_key_figure_cites_answers_409_naming_the_figure(publisher_client):
+    figure = factories.KeyFigureFactory(label="Trade turnover", source=factories.SourceFactory(slug="yearbook"))
+
+    response = publisher_client.delete("/api/v1/sources/yearbook/")
+
+    body = assert_problem(response, HTTPStatus.CONFLICT)
+    figure.refresh_from_db()
+    assert f"1 key figure ({figure}) still refers to it" in body["detail"]
+    assert Source.objects.filter(slug="yearbook").exists()
 
 
 def test_the_browsable_api_offers_an_editor_a_form_with_slugs_to_choose(client, editor):

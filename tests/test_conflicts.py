@@ -1,13 +1,19 @@
-"""No lost updates: two people edit the same record in the admin; the second save is refused."""
+"""No lost updates: two people edit the same record in the admin; the second save is refused.
+
+And no lost references: deleting a record that others still refer to is refused, naming them.
+"""
 
 from http import HTTPStatus
 
 import pytest
+from django.contrib.admin.models import DELETION, LogEntry
 from django.core.management import call_command
+from django.urls import reverse
 
-from chairmanship.models import Document
-from tests.factories import DocumentFactory
-from tests.test_workflow import change_url, client_for, editorial_user, form_data
+from chairmanship.admin import StateAdmin
+from chairmanship.models import Document, State
+from tests.factories import DocumentFactory, StateFactory, SummitFactory
+from tests.test_workflow import change_url, changelist_url, client_for, editorial_user, form_data, readable
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +95,76 @@ def test_a_save_without_a_concurrent_change_passes(two_editors):
     assert response.status_code == HTTPStatus.FOUND
     document.refresh_from_db()
     assert (document.summary, document.version) == ("Fine.", 2)
+
+
+# --- Deleting what others refer to -------------------------------------------------------------------
+
+
+def delete_url(record) -> str:
+    return reverse(f"admin:chairmanship_{record._meta.model_name}_delete", args=(record.pk,))
+
+
+@pytest.fixture
+def publisher(django_user_model):
+    return client_for(editorial_user(django_user_model, "Publisher", "petra"))
+
+
+@pytest.fixture
+def host_state():
+    state = StateFactory(short_name="Kazakhstan")
+    SummitFactory(host_state=state, host_city="Astana", number=24)
+    return state
+
+
+def test_a_confirmed_deletion_of_a_state_that_hosted_summits_answers_409_naming_them(publisher, host_state):
+    response = publisher.post(delete_url(host_state), {"post": "yes"})
+
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert "Astana" in readable(response.text)
+    assert State.objects.filter(pk=host_state.pk).exists()
+
+
+def test_deleting_selected_states_that_hosted_summits_answers_409_naming_them(publisher, host_state):
+    response = publisher.post(
+        changelist_url(State), {"action": "delete_selected", "_selected_action": [host_state.pk], "post": "yes"}
+    )
+
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert "Astana" in readable(response.text)
+    assert State.objects.filter(pk=host_state.pk).exists()
+
+
+@pytest.fixture
+def summit_arriving_after_the_check(monkeypatch):
+    """The confirmation's check saw nothing protected; a summit hosted by the state arrived just after."""
+
+    def nothing_protected(self, objs, request):
+        deletable, counts, perms_needed, _ = original(self, objs, request)
+        return deletable, counts, perms_needed, []
+
+    original = StateAdmin.get_deleted_objects
+    monkeypatch.setattr(StateAdmin, "get_deleted_objects", nothing_protected)
+
+
+@pytest.mark.usefixtures("summit_arriving_after_the_check")
+def test_a_state_referred_to_after_the_confirmation_is_kept_and_the_admin_says_why(publisher, host_state):
+    response = publisher.post(delete_url(host_state), {"post": "yes"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == change_url(host_state)
+    page = readable(response.text)
+    assert "This state cannot be deleted: 1 summit (" in page
+    assert "Astana" in page
+    assert State.objects.filter(pk=host_state.pk).exists()
+
+
+@pytest.mark.usefixtures("summit_arriving_after_the_check")
+def test_deleting_selected_states_referred_to_after_the_confirmation_keeps_them_and_logs_nothing(publisher, host_state):
+    response = publisher.post(
+        changelist_url(State),
+        {"action": "delete_selected", "_selected_action": [host_state.pk], "post": "yes"},
+        follow=True,
+    )
+
+    assert "This state cannot be deleted: 1 summit (" in readable(response.text)
+    assert State.objects.filter(pk=host_state.pk).exists()
+    assert not LogEntry.objects.filter(action_flag=DELETION).exists()

@@ -9,9 +9,12 @@ from http import HTTPStatus
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.db.models import ProtectedError, RestrictedError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
+
+from chairmanship.deletion import refusal_message
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 # RFC 9457 section 4.2.1: the status code says all there is to say about the problem.
@@ -27,6 +30,27 @@ class PreconditionFailed(exceptions.APIException):
         "Fetch it again and reapply your change."
     )
     default_code = "precondition_failed"
+
+
+class WriteConflict(exceptions.APIException):
+    """A write that lost a race to another one made at the same moment (a unique value, a deleted record)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = (
+        "Another change made at the same moment conflicts with this one; nothing was saved. "
+        "Fetch the record again and retry."
+    )
+    default_code = "conflict"
+
+
+class DeletionRefused(exceptions.APIException):
+    """A 409 naming the records that still refer to the one a client asked to delete."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "protected"
+
+    def __init__(self, error: ProtectedError | RestrictedError, model=None):
+        super().__init__(refusal_message(error, model))
 
 
 class PublicationRefused(exceptions.ValidationError):
@@ -75,6 +99,8 @@ def describe_validation(errors: dict[str, list[str]]) -> str:
 
 
 def problem_exception_handler(exc, context):
+    if isinstance(exc, ProtectedError | RestrictedError):
+        exc = DeletionRefused(exc, getattr(context.get("view"), "model", None))
     response = exception_handler(exc, context)
     if response is None and isinstance(exc, (OperationalError, InterfaceError)):
         # A lost database is an outage, not a bug: tell clients to come back, as the pages do.

@@ -58,6 +58,7 @@ ERROR_DESCRIPTIONS = {
     403: "The account may not do this (model permission, or the publish permission of a Publisher).",
     404: "No such record (drafts and scheduled records do not exist for the public), or no such page.",
     406: "None of the media types in Accept can be served.",
+    409: "Other records still refer to this one (a delete), or a write made at the same moment conflicts.",
     412: "If-Match does not match the record's current ETag: someone changed it meanwhile.",
     415: "The request body's media type is not supported: send JSON.",
     429: "Too many requests; wait the number of seconds in Retry-After.",
@@ -77,11 +78,11 @@ class ArchiveAutoSchema(AutoSchema):
         if self.method == "GET":
             statuses += [400, 404] if self._is_list_view() else [404]
         elif self.method == "POST":
-            statuses += [400, 401, 403, 415]
+            statuses += [400, 401, 403, 409, 415]
         elif self.method in ("PUT", "PATCH"):
-            statuses += [400, 401, 403, 404, 412, 415]
+            statuses += [400, 401, 403, 404, 409, 412, 415]
         elif self.method == "DELETE":
-            statuses += [401, 403, 404, 412]
+            statuses += [401, 403, 404, 409, 412]
         return sorted(statuses)
 
     def _get_response_bodies(self, direction="response"):

@@ -7,13 +7,17 @@
   update), follow the publish rule of ``chairmanship.services`` and record a django-reversion revision.
 """
 
+from contextlib import contextmanager
+
 import reversion
-from django.db import transaction
+from django.db import IntegrityError, router, transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.db.models.deletion import Collector
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,7 +25,7 @@ from rest_framework.views import APIView
 from chairmanship import cache as archive_cache
 from chairmanship import filters, validators
 from chairmanship.api import serializers
-from chairmanship.api.exceptions import PreconditionFailed, PublicationRefused
+from chairmanship.api.exceptions import DeletionRefused, PreconditionFailed, PublicationRefused, WriteConflict
 from chairmanship.api.permissions import check_deletion, check_publication_change, sees_unpublished
 from chairmanship.models import (
     Chairmanship,
@@ -186,13 +190,57 @@ class ArchiveViewSet(viewsets.ModelViewSet):
                 reversion.set_comment(f"Changed through the API: deleted {record}.")
             record.delete()
 
+    @contextmanager
+    def one_write(self):
+        """The If-Match check, the write and its revision as one transaction, one writer at a time.
+
+        The record's row stays locked from before it is read until the write commits, so a concurrent
+        write with the same If-Match waits, then sees the new version (or representation) and answers 412
+        instead of overwriting. SQLite has no row locks; there every transaction takes the database's
+        write lock when it begins (``transaction_mode`` in settings), which serializes writes the same way.
+        A unique value taken meanwhile by another write answers as a sequential duplicate would.
+        """
+        try:
+            with transaction.atomic():
+                lookup = self.lookup_url_kwarg or self.lookup_field
+                if lookup in self.kwargs:
+                    # Locked before get_object() reads the record; the rows themselves are not needed.
+                    rows = self.model._default_manager.select_for_update().filter(
+                        **{self.lookup_field: self.kwargs[lookup]}
+                    )
+                    list(rows.values_list("pk", flat=True))
+                yield
+        except IntegrityError as error:
+            raise self.clash() from error
+
+    def clash(self) -> Exception:
+        """What a write refused by the database answers, checked again now that the other write is in."""
+        if self.action == "destroy":
+            try:
+                # Django's deletion check now sees the record that arrived meanwhile, and names it.
+                Collector(using=router.db_for_write(self.model)).collect([self.get_object()])
+            except (ProtectedError, RestrictedError) as refusal:
+                return DeletionRefused(refusal, self.model)
+            return WriteConflict()
+        instance = self.get_object() if self.action in ("update", "partial_update") else None
+        serializer = self.get_serializer(instance, data=self.request.data, partial=self.action == "partial_update")
+        if not serializer.is_valid():
+            return ValidationError(serializer.errors)
+        return WriteConflict()
+
     def create(self, request, *args, **kwargs):
-        response = super().create(request, *args, **kwargs)
+        with self.one_write():
+            response = super().create(request, *args, **kwargs)
         return self.with_validators_of_saved(response)
 
     def update(self, request, *args, **kwargs):
-        response = super().update(request, *args, **kwargs)
+        with self.one_write():
+            response = super().update(request, *args, **kwargs)
         return self.with_validators_of_saved(response)
+
+    def destroy(self, request, *args, **kwargs):
+        with self.one_write():
+            return super().destroy(request, *args, **kwargs)
 
     def with_validators_of_saved(self, response):
         # The client can send the new ETag with its next If-Match.
