@@ -64,9 +64,6 @@ class ArchiveViewSet(viewsets.ModelViewSet):
             return queryset.published()
         return queryset
 
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "public": self.reads_public_subset()}
-
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         variant = "public" if self.reads_public_subset() else "editor"
