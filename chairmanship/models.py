@@ -343,7 +343,7 @@ class StateQuerySet(PublishableQuerySet):
         return self.prefetch_related(
             models.Prefetch(
                 "memberships",
-                queryset=Membership.objects.with_public_summit().order_by("start_date"),
+                queryset=Membership.objects.with_public("summit").order_by("start_date"),
                 to_attr="periods",
             ),
             models.Prefetch("chairmanships", queryset=Chairmanship.objects.published().order_by("start_date")),
@@ -384,10 +384,6 @@ class MembershipQuerySet(PublicRelationsQuerySet):
     def status_of(self, state, day: datetime.date) -> str | None:
         """The status ``state`` held on ``day`` (a ``MembershipStatus`` value), or None."""
         return self.active_on(day).filter(state=state).values_list("status", flat=True).first()
-
-    def with_public_summit(self):
-        """Joins the admitting summit as ``public_summit`` (None while that summit is not public)."""
-        return self.with_public("summit")
 
     def admissions_for_page(self):
         """Public periods with their state, for listing who was admitted at a summit."""
