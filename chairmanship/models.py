@@ -245,6 +245,9 @@ class PublicRelationsQuerySet(models.QuerySet):
                     queryset = queryset.select_related(relation)
                 hidden[name] = False
         earlier = getattr(queryset._iterable_class, "hidden", {})
+        # Django offers no public hook between loading a row and handing out its record; the iterable class
+        # is the one values() and values_list() swap, and it survives the clones of later filters and slices.
+        queryset = queryset._chain()
         queryset._iterable_class = type(
             "PublicRelationsIterable", (PublicRelationsIterable,), {"hidden": {**earlier, **hidden}}
         )
