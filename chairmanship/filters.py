@@ -1,15 +1,16 @@
 """One FilterSet per resource, shared by the HTML archive pages and the JSON API.
 
 Multi-value parameters mean "any of" (``?topic=energy&topic=security``). Callers pass an already
-restricted queryset (``published()`` for the public), so facet choices never reveal drafts.
+restricted queryset (``published()`` for the public). A related record's slug that names nothing a reader
+may see matches nothing (``RelatedSlugFilter``); a malformed value is a validation error.
 """
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from django_filters.fields import ModelMultipleChoiceField
 
 from chairmanship.models import (
     Adoption,
@@ -41,46 +42,57 @@ def text_search(queryset, fields: tuple[str, ...], value: str):
     return queryset
 
 
-def published(model):
-    """A choice queryset evaluated per request, so the publication time is always 'now'."""
-    return lambda request: model.objects.published()
+class SlugListField(forms.MultipleChoiceField):
+    """Any number of slugs; only their form is checked here, since which ones name a record changes with the
+    content. Blank values (a half-filled form) are left out."""
 
+    def to_python(self, value):
+        return [slug for slug in super().to_python(value) if slug]
 
-class SlugMultipleChoiceField(ModelMultipleChoiceField):
-    def clean(self, value):
+    def validate(self, value):
+        if self.required and not value:
+            raise ValidationError(self.error_messages["required"], code="required")
         # A malformed slug is refused before it reaches the database (PostgreSQL rejects NUL characters).
-        for slug in value or ():
+        for slug in value:
             validate_slug(slug)
-        return super().clean(value)
 
 
-def nothing_chosen(value) -> bool:
-    # No choice arrives as ``queryset.none()``: asking that for its truth would build its SQL on every request.
-    if isinstance(value, QuerySet):
-        return value.query.is_empty()
-    return not value
+class RelatedSlugFilter(django_filters.MultipleChoiceFilter):
+    """Selects records by the slugs of a related record ("any of").
 
+    A slug that names no record the public may see (none at all, a draft, a scheduled record) matches
+    nothing, as an unknown word would: the answer is an empty list, not an error, so a client never
+    learns whether an unpublished record has that slug, and the API's schema can promise every
+    well-formed slug. Only published related records count, for editors too.
+    """
 
-class SlugMultipleFilter(django_filters.ModelMultipleChoiceFilter):
-    """Selects related records by slug ("any of"); unknown slugs are a validation error (400 in the API)."""
+    field_class = SlugListField
 
-    field_class = SlugMultipleChoiceField
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, **kwargs)
 
-    def __init__(self, *args, queryset, **kwargs):
-        kwargs.setdefault("to_field_name", "slug")
-        super().__init__(*args, queryset=queryset, **kwargs)
+    def related_model(self, model):
+        return model._meta.get_field(self.field_name).related_model
+
+    def visible(self, model, slugs):
+        """The primary keys of the related records with these slugs that a reader may see (a subquery)."""
+        related = self.related_model(model)._default_manager
+        records = related.published() if hasattr(related, "published") else related.all()
+        return records.filter(slug__in=slugs).values("pk")
 
     def filter(self, queryset, value):
-        if nothing_chosen(value) or self.is_noop(queryset, value):
+        if not value:
             return queryset
         field = queryset.model._meta.get_field(self.field_name)
+        chosen = self.visible(queryset.model, value)
         if not field.many_to_many:
-            return queryset.filter(**{f"{self.field_name}__in": value})
+            return queryset.filter(**{f"{self.field_name}__in": chosen})
         # Through the link table as a correlated EXISTS rather than a join: it cannot repeat a record, so
         # the list needs no DISTINCT, and the database can walk the archive's order index and stop once a
         # page is full instead of collecting and sorting every match.
         links = field.remote_field.through.objects.filter(
-            **{field.m2m_field_name(): OuterRef("pk"), f"{field.m2m_reverse_field_name()}__in": value}
+            **{field.m2m_field_name(): OuterRef("pk"), f"{field.m2m_reverse_field_name()}__in": chosen}
         )
         return queryset.filter(Exists(links))
 
@@ -98,10 +110,10 @@ class YearFilter(django_filters.NumberFilter):
 
 class DocumentFilterSet(django_filters.FilterSet):
     type = django_filters.MultipleChoiceFilter(field_name="document_type", choices=DocumentType.choices, distinct=False)
-    topic = SlugMultipleFilter(field_name="topics", queryset=Topic.objects.all())
-    summit = SlugMultipleFilter(field_name="summit", queryset=published(Summit))
-    chairmanship = SlugMultipleFilter(field_name="chairmanship", queryset=published(Chairmanship))
-    signatory = SlugMultipleFilter(field_name="signatories", queryset=published(State))
+    topic = RelatedSlugFilter(field_name="topics")
+    summit = RelatedSlugFilter(field_name="summit")
+    chairmanship = RelatedSlugFilter(field_name="chairmanship")
+    signatory = RelatedSlugFilter(field_name="signatories")
     adoption = django_filters.MultipleChoiceFilter(choices=Adoption.choices, distinct=False)
     date = django_filters.DateFromToRangeFilter(label="Date (after / before)")
     year_from = YearFilter(field_name="date__year", lookup_expr="gte", label="From year")
@@ -126,10 +138,10 @@ class InitiativeFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         field_name="implementation_status", choices=InitiativeStatus.choices, distinct=False
     )
-    proposer = SlugMultipleFilter(field_name="proposers", queryset=published(State))
-    chairmanship = SlugMultipleFilter(field_name="chairmanship", queryset=published(Chairmanship))
-    summit = SlugMultipleFilter(field_name="summit", queryset=published(Summit))
-    topic = SlugMultipleFilter(field_name="topics", queryset=Topic.objects.all())
+    proposer = RelatedSlugFilter(field_name="proposers")
+    chairmanship = RelatedSlugFilter(field_name="chairmanship")
+    summit = RelatedSlugFilter(field_name="summit")
+    topic = RelatedSlugFilter(field_name="topics")
     search = django_filters.CharFilter(method="filter_search", label="Words")
     ordering = django_filters.OrderingFilter(
         fields=(("title", "title"), ("updated_at", "updated")),
@@ -173,7 +185,7 @@ class StateFilterSet(django_filters.FilterSet):
 
 class SummitFilterSet(django_filters.FilterSet):
     format = django_filters.MultipleChoiceFilter(choices=SummitFormat.choices, distinct=False)
-    host_state = SlugMultipleFilter(field_name="host_state", queryset=published(State))
+    host_state = RelatedSlugFilter(field_name="host_state")
     start_date = django_filters.DateFromToRangeFilter(label="Start date (after / before)")
     search = django_filters.CharFilter(method="filter_search", label="Words")
     ordering = django_filters.OrderingFilter(fields=(("number", "number"), ("start_date", "date")))
@@ -187,7 +199,7 @@ class SummitFilterSet(django_filters.FilterSet):
 
 
 class ChairmanshipFilterSet(django_filters.FilterSet):
-    state = SlugMultipleFilter(field_name="state", queryset=published(State))
+    state = RelatedSlugFilter(field_name="state")
     ordering = django_filters.OrderingFilter(fields=(("start_date", "date"),))
 
     class Meta:
@@ -196,7 +208,7 @@ class ChairmanshipFilterSet(django_filters.FilterSet):
 
 
 class MembershipFilterSet(django_filters.FilterSet):
-    state = SlugMultipleFilter(field_name="state", queryset=published(State))
+    state = RelatedSlugFilter(field_name="state")
     status = django_filters.MultipleChoiceFilter(choices=MembershipStatus.choices)
     active_on = django_filters.DateFilter(method="filter_active_on", label="Active on (YYYY-MM-DD)")
     ordering = django_filters.OrderingFilter(fields=(("start_date", "start"), ("state__short_name", "state")))
@@ -235,9 +247,9 @@ class SourceFilterSet(django_filters.FilterSet):
 
 
 class KeyFigureFilterSet(django_filters.FilterSet):
-    chairmanship = SlugMultipleFilter(field_name="chairmanship", queryset=published(Chairmanship))
-    summit = SlugMultipleFilter(field_name="summit", queryset=published(Summit))
-    topic = SlugMultipleFilter(field_name="topics", queryset=Topic.objects.all())
+    chairmanship = RelatedSlugFilter(field_name="chairmanship")
+    summit = RelatedSlugFilter(field_name="summit")
+    topic = RelatedSlugFilter(field_name="topics")
     search = django_filters.CharFilter(method="filter_search", label="Words")
     ordering = django_filters.OrderingFilter(fields=(("label", "label"), ("as_of", "as_of")))
 

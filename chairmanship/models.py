@@ -18,6 +18,7 @@ from django.core.validators import FileExtensionValidator, MinValueValidator, Re
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Cast, Coalesce
+from django.db.models.query import ModelIterable
 from django.db.models.signals import pre_save
 from django.utils import timezone
 
@@ -212,15 +213,83 @@ CHAIRMANSHIP_FACET = Facet(
 )
 
 
-def visible_to_public(model, public: bool):
-    """The records of ``model`` a reader may see: the published ones, or every one for an editor."""
-    return model.objects.published() if public else model.objects.all()
-
-
 # --- QuerySets -----------------------------------------------------------------------------------
 
 
-class SlugNaturalKeyQuerySet(models.QuerySet):
+class PublicRelationsIterable(ModelIterable):
+    """Hands out records whose relations in ``hidden`` hold only what the SQL found public, else None.
+
+    The joins of ``with_public()`` decide in the database; this only puts what they found under the
+    relation's own name, so whoever renders a record (a template, a serializer) reads ``document.summit``
+    and needs no rule of its own.
+    """
+
+    hidden: dict[str, bool] = {}  # relation -> True when joined as ``public_<name>``, False when flagged
+
+    def __iter__(self):
+        for record in super().__iter__():
+            for name, filtered in self.hidden.items():
+                if filtered:
+                    shown = getattr(record, f"public_{name}", None)
+                else:
+                    shown = getattr(record, name) if getattr(record, f"{name}_is_public") else None
+                    setattr(record, f"public_{name}", shown)
+                record._meta.get_field(name).set_cached_value(record, shown)
+            yield record
+
+
+class PublicRelationsQuerySet(models.QuerySet):
+    """Joins related records so that a reader sees only the public ones, decided in SQL."""
+
+    def with_public(self, *relations: str):
+        """Joins each relation so that it reads as its record when that record is public, else as None.
+
+        One query however many rows: a published summit of a draft chairmanship shows no chairmanship,
+        instead of a link that would reveal the draft or lead to a 404. The public record is also
+        ``public_<name>``. ``"chairmanship__state"`` joins the chairmanship's state through the public
+        chairmanship (the state names it). A nullable relation is a filtered join, so a record the
+        public may not see is not even read; a required foreign key is joined with ``with_public_flag()``
+        (a filtered INNER JOIN would drop the row itself).
+        """
+        queryset, hidden = self, {}
+        for relation in relations:
+            name, _, nested = relation.partition("__")
+            if self.model._meta.get_field(name).null:
+                if f"public_{name}" not in queryset.query._filtered_relations:
+                    queryset = queryset.annotate(
+                        **{f"public_{name}": models.FilteredRelation(name, condition=published_condition(f"{name}__"))}
+                    )
+                queryset = queryset.select_related(f"public_{name}__{nested}" if nested else f"public_{name}")
+                hidden[name] = True
+            else:
+                queryset = queryset.with_public_flag(name)
+                if nested:
+                    queryset = queryset.select_related(relation)
+                hidden[name] = False
+        earlier = getattr(queryset._iterable_class, "hidden", {})
+        # Django offers no public hook between loading a row and handing out its record; the iterable class
+        # is the one values() and values_list() swap, and it survives the clones of later filters and slices.
+        queryset = queryset._chain()
+        queryset._iterable_class = type(
+            "PublicRelationsIterable", (PublicRelationsIterable,), {"hidden": {**earlier, **hidden}}
+        )
+        return queryset
+
+    def with_public_flag(self, relation: str):
+        """Joins a required relation and annotates ``<relation>_is_public``, for deciding whether to link it.
+
+        A page still names such a record (a chairmanship is named after its state) without linking it.
+        """
+        return self.select_related(relation).annotate(
+            **{
+                f"{relation}_is_public": models.ExpressionWrapper(
+                    published_condition(f"{relation}__"), output_field=models.BooleanField()
+                )
+            }
+        )
+
+
+class SlugNaturalKeyQuerySet(PublicRelationsQuerySet):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
@@ -240,23 +309,6 @@ class PublishableQuerySet(SlugNaturalKeyQuerySet):
     def awaiting_review(self):
         return self.filter(status=PublicationStatus.REVIEW)
 
-    def with_public(self, *relations: str):
-        """Joins each nullable forward relation as ``public_<name>``, set only when that record is public.
-
-        (Django leaves the attribute unset when the filtered join finds nothing.) One query however many rows: a published summit of a draft chairmanship shows no chairmanship,
-        instead of a link that would reveal the draft or lead to a 404. ``"chairmanship__state"``
-        joins the chairmanship's state through the public chairmanship.
-        """
-        queryset = self
-        for relation in relations:
-            name, _, nested = relation.partition("__")
-            if f"public_{name}" not in queryset.query.annotations:
-                queryset = queryset.annotate(
-                    **{f"public_{name}": models.FilteredRelation(name, condition=published_condition(f"{name}__"))}
-                )
-            queryset = queryset.select_related(f"public_{name}__{nested}" if nested else f"public_{name}")
-        return queryset
-
     def with_page_list(self, name: str, relation: str, queryset):
         """Prefetches the first ``PAGE_LIST_LIMIT`` records of ``relation`` (from ``queryset``, in its order) as
         ``<name>``, and annotates how many there are in all as ``<name>_total``, for a page's bounded list.
@@ -274,20 +326,6 @@ class PublishableQuerySet(SlugNaturalKeyQuerySet):
         return self.annotate(
             **{f"{name}_total": Coalesce(models.Subquery(total, output_field=models.IntegerField()), 0)}
         ).prefetch_related(models.Prefetch(relation, queryset=queryset[:PAGE_LIST_LIMIT], to_attr=name))
-
-    def with_public_flag(self, relation: str):
-        """Joins a required relation and annotates ``<relation>_is_public``, for deciding whether to link it.
-
-        ``with_public()`` cannot serve a non-nullable foreign key: Django joins those with an INNER
-        JOIN, so the filtered join would drop the row itself rather than leave the relation empty.
-        """
-        return self.select_related(relation).annotate(
-            **{
-                f"{relation}_is_public": models.ExpressionWrapper(
-                    published_condition(f"{relation}__"), output_field=models.BooleanField()
-                )
-            }
-        )
 
     def _facet_counts(self, facets: dict[str, "Facet"]) -> dict[str, list["FacetOption"]]:
         """How many records carry each option of each facet, in one round trip (a UNION of GROUP BYs).
@@ -364,7 +402,7 @@ class StateQuerySet(PublishableQuerySet):
             .prefetch_related(
                 models.Prefetch(
                     "memberships",
-                    queryset=Membership.objects.with_public_summit().order_by("start_date"),
+                    queryset=Membership.objects.with_public("summit").order_by("start_date"),
                     to_attr="periods",
                 ),
                 models.Prefetch("chairmanships", queryset=Chairmanship.objects.published().order_by("start_date")),
@@ -375,10 +413,12 @@ class StateQuerySet(PublishableQuerySet):
         )
 
 
-class MembershipQuerySet(models.QuerySet):
+class MembershipQuerySet(PublicRelationsQuerySet):
     def for_api(self, *, public: bool = True):
-        """Periods with their state, admitting summit and sources (API)."""
-        return self.select_related("state", "summit").prefetch_related("sources")
+        """Periods with their state, admitting summit and sources (API); for the public, the summit only when
+        it is public (the periods themselves are public with their state: see ``published()``)."""
+        related = self.with_public("summit") if public else self.select_related("summit")
+        return related.select_related("state").prefetch_related("sources")
 
     def get_by_natural_key(self, state_slug, status, start_date):
         return self.get(state__slug=state_slug, status=status, start_date=start_date)
@@ -395,12 +435,6 @@ class MembershipQuerySet(models.QuerySet):
         """The status ``state`` held on ``day`` (a ``MembershipStatus`` value), or None."""
         return self.active_on(day).filter(state=state).values_list("status", flat=True).first()
 
-    def with_public_summit(self):
-        """Joins the admitting summit as ``public_summit`` (None while that summit is not public)."""
-        return self.annotate(
-            public_summit=models.FilteredRelation("summit", condition=published_condition("summit__"))
-        ).select_related("public_summit")
-
     def admissions_for_page(self):
         """Public periods with their state, for listing who was admitted at a summit."""
         return self.published().select_related("state").order_by("status", "state__short_name")
@@ -408,8 +442,10 @@ class MembershipQuerySet(models.QuerySet):
 
 class ChairmanshipQuerySet(PublishableQuerySet):
     def for_api(self, *, public: bool = True):
-        """Chairmanships with their state, closing summit and sources (API)."""
-        return self.select_related("state", "culminating_summit").prefetch_related("sources")
+        """Chairmanships with their state, closing summit and sources (API); for the public, the state and
+        the summit only when they are public."""
+        related = ("state", "culminating_summit")
+        return (self.with_public(*related) if public else self.select_related(*related)).prefetch_related("sources")
 
     def current(self, *, today: datetime.date | None = None):
         """The chairmanship whose term covers ``today``, else the latest one."""
@@ -450,8 +486,10 @@ class ChairmanshipQuerySet(PublishableQuerySet):
 
 class SummitQuerySet(PublishableQuerySet):
     def for_api(self, *, public: bool = True):
-        """Summits with their host state, chairmanship (and its state) and sources (API)."""
-        return self.select_related("host_state", "chairmanship__state").prefetch_related("sources")
+        """Summits with their host state, chairmanship (and its state) and sources (API); for the public, the
+        host state and the chairmanship only when they are public."""
+        related = ("host_state", "chairmanship__state")
+        return (self.with_public(*related) if public else self.select_related(*related)).prefetch_related("sources")
 
     def get_by_natural_key(self, number):
         return self.get(number=number)
@@ -492,11 +530,14 @@ class SummitQuerySet(PublishableQuerySet):
 
 class DocumentQuerySet(PublishableQuerySet):
     def for_api(self, *, public: bool = True):
-        """Documents with every related summary the API shows; signatories restricted for the public."""
-        return self.select_related("summit", "chairmanship__state").prefetch_related(
-            "topics",
-            models.Prefetch("signatories", queryset=visible_to_public(State, public)),
-            "sources",
+        """Documents with every related summary the API shows. The public's plan is the archive's: the summit,
+        chairmanship and signatories only where they are public."""
+        if not public:
+            return self.select_related("summit", "chairmanship__state").prefetch_related(
+                "topics", "signatories", "sources"
+            )
+        return self.for_archive().prefetch_related(
+            "topics", models.Prefetch("signatories", queryset=State.objects.published()), "sources"
         )
 
     def for_archive(self):
@@ -534,11 +575,16 @@ class DocumentQuerySet(PublishableQuerySet):
 
 class InitiativeQuerySet(PublishableQuerySet):
     def for_api(self, *, public: bool = True):
-        """Initiatives with every related summary the API shows; proposers and documents restricted for the public."""
-        return self.select_related("summit", "chairmanship__state").prefetch_related(
-            models.Prefetch("proposers", queryset=visible_to_public(State, public)),
+        """Initiatives with every related summary the API shows. The public's plan is the archive's: the
+        summit, chairmanship, proposers and documents only where they are public."""
+        if not public:
+            return self.select_related("summit", "chairmanship__state").prefetch_related(
+                "proposers", "topics", "documents", "sources"
+            )
+        return self.for_archive().prefetch_related(
+            models.Prefetch("proposers", queryset=State.objects.published()),
             "topics",
-            models.Prefetch("documents", queryset=visible_to_public(Document, public)),
+            models.Prefetch("documents", queryset=Document.objects.published()),
             "sources",
         )
 
@@ -588,8 +634,11 @@ class SlugRedirectQuerySet(models.QuerySet):
 
 class KeyFigureQuerySet(SlugNaturalKeyQuerySet):
     def for_api(self, *, public: bool = True):
-        """Figures with what they describe, their source and topics (API)."""
-        return self.select_related("chairmanship__state", "summit", "source").prefetch_related("topics")
+        """Figures with what they describe, their source and topics (API); for the public, the chairmanship
+        and summit only when they are public."""
+        related = ("chairmanship__state", "summit")
+        described = self.with_public(*related) if public else self.select_related(*related)
+        return described.select_related("source").prefetch_related("topics")
 
     def published(self, *, at: datetime.datetime | None = None):
         # A figure is public when the chairmanship or summit it describes is.
@@ -990,10 +1039,15 @@ class Document(Publishable):
             ),
         ]
         indexes = [
-            # The archive's default order and the home page's "latest documents", read from an index. On
-            # PostgreSQL the first also carries what "published" and the type filter are decided on (migration
-            # 0008), so an archive page's ids are read from the index alone however deep the page.
-            models.Index(fields=["-date", "title"], name="document_archive_order"),
+            # The archive's default order and the home page's "latest documents", read from an index. The first
+            # also carries what "published" and the type filter are decided on, so on PostgreSQL an archive
+            # page's ids are read from the index alone however deep the page (SQLite has no INCLUDE and builds
+            # the plain index: settings silence the warning that says so).
+            models.Index(
+                fields=["-date", "title"],
+                name="document_archive_order",
+                include=["id", "status", "published_at", "document_type"],
+            ),
             models.Index(fields=["-date", "-published_at"], name="document_latest"),
         ]
 

@@ -16,7 +16,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from chairmanship import cache as archive_cache
 from chairmanship import charts
-from chairmanship.filters import DocumentFilterSet, InitiativeFilterSet
+from chairmanship.filters import DocumentFilterSet, InitiativeFilterSet, RelatedSlugFilter
 from chairmanship.models import (
     Chairmanship,
     Document,
@@ -324,6 +324,7 @@ class FacetedListMixin:
                 for name, errors in form.errors.items()
                 for error in errors
             ],
+            filter_notes=self.unknown_choices(facets),
             facets=[
                 {
                     "name": name,
@@ -340,6 +341,20 @@ class FacetedListMixin:
             ordering_choices=[choice for choice in self.filterset.form.fields["ordering"].choices if choice[0] != ""],
         )
         return context
+
+    def unknown_choices(self, facets) -> list[tuple[str, str]]:
+        """(filter title, value) for each chosen related record that is not among the filter's options.
+
+        Such a value matches nothing (``RelatedSlugFilter``); the form says so, as it cannot show it checked.
+        """
+        chosen = getattr(self.filterset.form, "cleaned_data", {})
+        return [
+            (title, value)
+            for name, title in self.facet_titles.items()
+            if isinstance(self.filterset.filters.get(name), RelatedSlugFilter)
+            for value in chosen.get(name) or ()
+            if value not in {option.value for option in facets[name]}
+        ]
 
 
 class DocumentListView(FacetedListMixin, PublishedMixin, ListView):

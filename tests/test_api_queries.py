@@ -112,6 +112,34 @@ def test_a_public_list_costs_the_same_queries_for_twenty_records_as_for_one(
     assert response.json()["count"] >= 20
 
 
+# (list, detail) for the public: the list's validators aggregate, the rows (with the related records the
+# public may see joined in the same query), one query per prefetched to-many relation, and the list's total.
+PUBLIC_BUDGETS = {
+    "states": (5, 3),
+    "memberships": (4, 2),
+    "chairmanships": (4, 2),
+    "summits": (4, 2),
+    "documents": (6, 4),
+    "initiatives": (7, 5),
+    "topics": (3, 1),
+    "key-figures": (4, 2),
+    "sources": (3, 1),
+}
+
+
+@pytest.mark.parametrize("resource", list(BUILDERS))
+def test_leaving_out_unpublished_related_records_costs_the_public_no_extra_query(api_client, resource):
+    """The public's plan hides drafts in the joins and prefetches it makes anyway, not in queries of its own."""
+    record = BUILDERS[resource](0)
+    BUILDERS[resource](1)
+    key = record.pk if resource == "memberships" else record.slug
+
+    listing = queries_for(api_client, f"/api/v1/{resource}/")
+    detail = queries_for(api_client, f"/api/v1/{resource}/{key}/")
+
+    assert (listing, detail) == PUBLIC_BUDGETS[resource]
+
+
 @pytest.mark.parametrize("resource", ["documents", "initiatives", "summits"])
 def test_an_editors_list_costs_the_same_queries_for_twenty_records_as_for_one(
     editor_client, django_assert_num_queries, resource

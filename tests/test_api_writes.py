@@ -90,14 +90,6 @@ def test_a_public_record_never_reveals_an_unpublished_related_record(api_client)
     assert [state["slug"] for state in body["signatories"]] == ["signed"]
 
 
-def test_a_filter_cannot_probe_for_an_unpublished_record(api_client):
-    factories.SummitFactory(slug="secret-summit", draft=True)
-
-    body = assert_problem(api_client.get("/api/v1/documents/?summit=secret-summit"), HTTPStatus.BAD_REQUEST)
-
-    assert list(body["errors"]) == ["summit"]
-
-
 def test_editors_read_drafts_and_scheduled_records(editor_client):
     factories.DocumentFactory(slug="draft", draft=True)
     factories.DocumentFactory(slug="scheduled", scheduled=True)

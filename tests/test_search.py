@@ -10,6 +10,8 @@ import datetime
 from http import HTTPStatus
 
 import pytest
+from django.apps import apps
+from django.db import connection
 from django.urls import reverse
 
 from chairmanship.models import Document, Initiative
@@ -265,3 +267,46 @@ def test_the_document_archive_and_api_search_full_text_through_the_index(client,
 
     assert "Treaty" in archive and "Other" not in archive
     assert [item["slug"] for item in api["results"]] == ["treaty"]
+
+
+# --- The indexes ----------------------------------------------------------------------------------------------
+
+
+def index_definition(sql: str) -> str:
+    """An index's CREATE statement without what the database adds or Django quotes."""
+    for noise in ('"', "public.", "USING btree "):
+        sql = sql.replace(noise, "")
+    return " ".join(sql.split())
+
+
+@pytest.mark.parametrize(
+    "index",
+    [index for model in apps.get_app_config("chairmanship").get_models() for index in model._meta.indexes],
+    ids=lambda index: index.name,
+)
+def test_the_database_holds_each_index_as_the_models_declare_it(index):
+    """Migrations build what ``Meta.indexes`` says (the archive's covering index included), on either database."""
+    model = next(model for model in apps.get_app_config("chairmanship").get_models() if index in model._meta.indexes)
+    # Only for its SQL: entered, SQLite's schema editor would refuse to run inside the test's transaction.
+    declared = str(index.create_sql(model, connection.schema_editor()))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [index.name])
+        else:
+            cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = %s", [index.name])
+        (stored,) = cursor.fetchone()
+
+    assert index_definition(stored) == index_definition(declared)
+
+
+def test_the_full_text_index_is_in_place_on_either_database():
+    """What Django cannot declare (migration 0006) is there: PostgreSQL's GIN index, SQLite's FTS5 table."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE %s", ["%search_vector"])
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE %s", ["%_search"])
+        names = sorted(name for (name,) in cursor.fetchall())
+
+    suffix = "search_vector" if connection.vendor == "postgresql" else "search"
+    assert names == [f"chairmanship_document_{suffix}", f"chairmanship_initiative_{suffix}"]

@@ -15,7 +15,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.relations import ManyRelatedField
 
 from chairmanship.api.exceptions import PROBLEM_CONTENT_TYPE
-from chairmanship.filters import SlugMultipleFilter, YearFilter
+from chairmanship.filters import RelatedSlugFilter, YearFilter
 
 SLUG_SCHEMA_PATTERN = "^[-a-zA-Z0-9_]+$"
 # Form fields refuse NUL characters (PostgreSQL cannot store them).
@@ -136,11 +136,15 @@ class ArchiveFilterExtension(DjangoFilterExtension):
                 parameter["schema"]["pattern"] = NO_NUL_PATTERN
             if isinstance(filter_field, YearFilter):
                 parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": 9999}
-            elif isinstance(filter_field, SlugMultipleFilter):
-                parameter["schema"]["items"]["pattern"] = SLUG_SCHEMA_PATTERN
-                related = model._meta.get_field(filter_field.field_name).related_model._meta.verbose_name
+            elif isinstance(filter_field, RelatedSlugFilter):
+                # Any well-formed slug: which slugs name a record changes with the content, so the schema
+                # cannot list them, and one that names nothing a reader may see matches nothing.
+                parameter["schema"] = {"type": "array", "items": {"type": "string", "pattern": SLUG_SCHEMA_PATTERN}}
+                related = filter_field.related_model(model)
+                name = related._meta.verbose_name
+                published = "published " if hasattr(related._default_manager, "published") else ""
                 parameter["description"] = (
-                    f"The slug of a {related}; repeat the parameter to mean any of several. "
-                    f"A slug that names no published {related} answers 400."
+                    f"The slug of a {name}; repeat the parameter to mean any of several. "
+                    f"A slug that names no {published}{name} matches nothing (an empty list, not an error)."
                 )
         return parameters

@@ -3,7 +3,9 @@
 Each record carries ``url`` (its API address) and ``html_url`` (its public page, where it has one).
 Related records read as compact summaries (slug, name or title, url) and are written as slugs. A
 related record the reader may not see (a draft, a scheduled record) reads as ``null`` or is left out
-of the list, so the API never reveals what the site does not publish.
+of the list, so the API never reveals what the site does not publish: the viewsets' querysets
+(``for_api()`` in ``chairmanship.models``) leave such records out in SQL, and these serializers render
+what they are given.
 """
 
 import copy
@@ -34,13 +36,6 @@ from chairmanship.models import (
 )
 
 PUBLICATION_FIELDS = ("status", "published_at", "updated_at", "version")
-
-
-def visible(record, context) -> bool:
-    """Whether the reader of this representation may see ``record``."""
-    if not context.get("public", True) or not isinstance(record, Publishable):
-        return True
-    return record.is_public
 
 
 class SlugLink(serializers.HyperlinkedIdentityField):
@@ -133,8 +128,6 @@ class SummaryRelatedField(serializers.SlugRelatedField):
         return self.summary_serializer(context=self.context)
 
     def to_representation(self, record):
-        if not visible(record, self.context):
-            return None
         return self.summary.to_representation(record)
 
     def get_choices(self, cutoff=None):
@@ -252,7 +245,7 @@ class MembershipSerializer(ArchiveSerializer):
         fields = ("id", "url", "html_url", "state", "status", "start_date", "end_date", "summit", "note", "sources")
 
     def public_page(self, record):
-        return record.state.get_absolute_url() if visible(record.state, self.context) else None
+        return record.state.get_absolute_url()
 
 
 class ChairmanshipSerializer(ArchiveSerializer):
@@ -404,7 +397,7 @@ class KeyFigureSerializer(ArchiveSerializer):
 
     def public_page(self, record):
         for described in (record.chairmanship, record.summit):
-            if described is not None and visible(described, self.context):
+            if described is not None:
                 return described.get_absolute_url()
         return None
 

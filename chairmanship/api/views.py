@@ -69,9 +69,6 @@ class ArchiveViewSet(viewsets.ModelViewSet):
             return queryset.published()
         return queryset
 
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "public": self.reads_public_subset()}
-
     @property
     def reader(self) -> str:
         """Who the answer is for: the public, or editors (who see drafts too)."""

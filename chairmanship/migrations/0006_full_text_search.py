@@ -34,9 +34,11 @@ def postgresql_create(table, columns):
         f"setweight(to_tsvector('{CONFIG}', coalesce({column}, '')), '{weight}')" for column, weight in columns
     )
     return [
+        # Not a GeneratedField: a model field would exist on SQLite too, and be read with every row of every list.
         f"ALTER TABLE {table} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ({vector}) STORED",
-        # Without a pending list: the archive is read far more than written, and a pending list (until
-        # autovacuum merges it) is scanned by every search.
+        # Not a GinIndex in Meta.indexes: it indexes the column above, which is no model field. Without a
+        # pending list: the archive is read far more than written, and a pending list (until autovacuum
+        # merges it) is scanned by every search.
         f"CREATE INDEX {table}_search_vector ON {table} USING gin (search_vector) WITH (fastupdate = off)",
     ]
 
@@ -51,6 +53,7 @@ def sqlite_create(table, columns):
     new = ", ".join(f"new.{name}" for name in names)
     old = ", ".join(f"old.{name}" for name in names)
     index = f"{table}_search"
+    # Django has no API for SQLite's FTS5 virtual tables or for triggers.
     return [
         f"CREATE VIRTUAL TABLE {index} USING fts5({listed}, content='{table}', content_rowid='id', "
         f"tokenize='{TOKENIZER}')",
