@@ -5,7 +5,7 @@ import logging
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
-logger = logging.getLogger("chairmanship.cache")
+logger = logging.getLogger(__name__)
 
 
 class RatesFromSettingsMixin:
