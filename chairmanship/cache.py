@@ -32,6 +32,8 @@ from chairmanship.health import database_unavailable, is_database_unavailable
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "archive:content-version"
+# The database's copy: one row (migration 0011), raised in the same transaction as each change.
+VERSION_TABLE = "chairmanship_content_version"
 # How long the cache's copy of the content version is trusted before the database is asked again.
 VERSION_COPY_SECONDS = 5
 PAGE_TIMEOUT = 60 * 60
@@ -73,9 +75,6 @@ def raise_stored_version(*, go_live: float | None = None, schedule: float | None
     moment with one worked out afresh. The version never goes below the current time in microseconds, so a
     restored or recreated row cannot count again through numbers that keyed pages before.
     """
-    from chairmanship.models import ContentVersion
-
-    table = connection.ops.quote_name(ContentVersion._meta.db_table)
     if schedule is not None:
         next_go_live, parameters = "%s", [schedule]
     elif go_live is not None:
@@ -85,23 +84,25 @@ def raise_stored_version(*, go_live: float | None = None, schedule: float | None
         next_go_live, parameters = "next_go_live", []
     floor = time.time_ns() // 1000
     sql = (
-        f"UPDATE {table} SET version = CASE WHEN version + 1 > %s THEN version + 1 ELSE %s END, "  # noqa: S608 (names from the model)
+        f"UPDATE {VERSION_TABLE} SET version = CASE WHEN version + 1 > %s THEN version + 1 ELSE %s END, "  # noqa: S608 (no input in the SQL text)
         f"next_go_live = {next_go_live} WHERE id = 1 RETURNING version, next_go_live"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [floor, floor, *parameters])
         row = cursor.fetchone()
-    if row is None:  # the row is gone (a flushed or partly restored database): start it again
-        ContentVersion.objects.get_or_create(pk=1)
-        return raise_stored_version(go_live=go_live, schedule=schedule)
+        if row is None:  # the row is gone (a database emptied by hand): start it again
+            cursor.execute(
+                f"INSERT INTO {VERSION_TABLE} (id, version, next_go_live) VALUES (1, 0, NULL) ON CONFLICT (id) DO NOTHING"  # noqa: S608
+            )
+            return raise_stored_version(go_live=go_live, schedule=schedule)
     return row[0], row[1]
 
 
 def read_stored_version() -> tuple[int, float]:
     """The version the database keeps and the next go-live moment, moving the version on once that has come."""
-    from chairmanship.models import ContentVersion
-
-    row = ContentVersion.objects.filter(pk=1).values_list("version", "next_go_live").first()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT version, next_go_live FROM {VERSION_TABLE} WHERE id = 1")  # noqa: S608
+        row = cursor.fetchone()
     if row is None or row[1] is None or row[1] <= wall_clock():
         # Records went live since the version was last raised (or the moment was never worked out).
         return raise_stored_version(schedule=next_go_live_timestamp())
@@ -190,11 +191,7 @@ def content_changed(sender, instance=None, **kwargs):
 
 
 def connect_signals(models) -> None:
-    from chairmanship.models import ContentVersion
-
     for model in models:
-        if model is ContentVersion:
-            continue
         post_save.connect(content_changed, sender=model, dispatch_uid=f"content-version-save-{model.__name__}")
         post_delete.connect(content_changed, sender=model, dispatch_uid=f"content-version-delete-{model.__name__}")
         for field in model._meta.many_to_many:

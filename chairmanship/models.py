@@ -1049,18 +1049,6 @@ class SlugRedirect(models.Model):
         return f"{self.old_slug} → {self.content_type.model} {self.object_id}"
 
 
-class ContentVersion(models.Model):
-    """The one row holding the public content's version (chairmanship.cache): the database's copy, which a
-    lost cache message cannot undo. Raised in the same transaction as every change of archive content."""
-
-    version = models.BigIntegerField(default=0)
-    # When the earliest scheduled record goes live (a Unix timestamp); empty until first worked out.
-    next_go_live = models.FloatField(null=True, blank=True)
-
-    def __str__(self):
-        return f"Content version {self.version}"
-
-
 # Every editable model keeps its history (admin, import and API saves all record revisions).
 # A state's revision includes its membership periods, which are edited with it.
 for _model in (Source, Topic, Membership, Chairmanship, Summit, Document, Initiative, KeyFigure):

@@ -1,4 +1,9 @@
-"""Rate limits for anonymous and signed-in clients; the rates come from ``REST_FRAMEWORK`` settings."""
+"""Rate limits for anonymous and signed-in clients; the rates come from ``REST_FRAMEWORK`` settings.
+
+Anonymous answers served from the page cache (``chairmanship.cache``) never reach these, by choice: a
+cached answer costs no database work, and counting it would cost a cache write per hit. Only answers the
+app computes are counted and limited.
+"""
 
 import logging
 

@@ -1,18 +1,26 @@
 import datetime
 
-from django.db import migrations, models
+from django.db import migrations
 from django.utils import timezone
 
 NOTHING_SCHEDULED = datetime.datetime.max.replace(tzinfo=datetime.UTC).timestamp()
 
+# Operational state rather than archive content (no model: backups, exports and the admin leave it out). The
+# one row holds the content version of chairmanship.cache and when the earliest scheduled record goes live.
+CREATE = """
+CREATE TABLE chairmanship_content_version (
+    id integer NOT NULL PRIMARY KEY,
+    version bigint NOT NULL,
+    next_go_live double precision NULL
+)
+"""
+
 
 def create_the_row(apps, schema_editor):
-    """One row, knowing when the earliest scheduled record goes live."""
-    alias = schema_editor.connection.alias
     now = timezone.now()
     upcoming = [
         apps.get_model("chairmanship", name)
-        .objects.using(alias)
+        .objects.using(schema_editor.connection.alias)
         .filter(status="published", published_at__gt=now)
         .order_by("published_at")
         .values_list("published_at", flat=True)
@@ -20,9 +28,11 @@ def create_the_row(apps, schema_editor):
         for name in ("State", "Chairmanship", "Summit", "Document", "Initiative")
     ]
     upcoming = [moment.timestamp() for moment in upcoming if moment is not None]
-    apps.get_model("chairmanship", "ContentVersion").objects.using(alias).get_or_create(
-        pk=1, defaults={"next_go_live": min(upcoming, default=NOTHING_SCHEDULED)}
-    )
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO chairmanship_content_version (id, version, next_go_live) VALUES (1, 0, %s)",
+            [min(upcoming, default=NOTHING_SCHEDULED)],
+        )
 
 
 class Migration(migrations.Migration):
@@ -31,13 +41,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.CreateModel(
-            name="ContentVersion",
-            fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("version", models.BigIntegerField(default=0)),
-                ("next_go_live", models.FloatField(blank=True, null=True)),
-            ],
-        ),
+        migrations.RunSQL(CREATE, "DROP TABLE chairmanship_content_version"),
         migrations.RunPython(create_the_row, migrations.RunPython.noop),
     ]
