@@ -7,6 +7,8 @@ lost; the cache keeps a short-lived copy, so a cached hit costs no database quer
 query, shared by every app server through the cache). A change replaces the copy at once when the cache
 answers; when it does not (an outage), every server serves the new content at most ``VERSION_COPY_SECONDS``
 after the cache is back: the bound for an edit or an unpublish made while the cache was unreachable.
+Raising the row in the change's transaction holds it until the commit, so on PostgreSQL transactions that
+change content take turns there (edits are few; reads never wait for it).
 
 Cached responses are keyed by the version and by the absolute address asked for (scheme, host, path and
 query), since pages print absolute links. A record scheduled to go live later raises the version when its
