@@ -1,6 +1,7 @@
 """``/healthz`` and the site's one 503 while its database is down, refuses or hangs."""
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -144,6 +145,32 @@ def test_pages_answer_503_within_the_connect_timeout_when_the_database_hangs(han
     status, retry_after, seconds = done.stdout.split()
     assert (int(status), retry_after) == (HTTPStatus.SERVICE_UNAVAILABLE, "60")
     assert float(seconds) < 2 + 1.5  # one wait: the page cache answers the 503 itself when the version is unreadable
+
+
+def test_postgresql_connections_get_the_configured_connect_and_statement_timeouts():
+    code = (
+        "import json; from django.conf import settings; "
+        "options = settings.DATABASES['default']['OPTIONS']; "
+        "print(json.dumps([options['connect_timeout'], options['options']]))"
+    )
+    environment = {
+        **os.environ,
+        "DEBUG": "1",
+        "DATABASE_URL": "postgres://postgres@db.internal:5432/sco",
+        "DATABASE_CONNECT_TIMEOUT": "3",
+        "DATABASE_STATEMENT_TIMEOUT": "7",
+    }
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    assert json.loads(done.stdout) == [3, "-c statement_timeout=7000"]
 
 
 # --- one 503 for pages, the API and /healthz --------------------------------------------------------------
