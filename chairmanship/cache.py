@@ -1,8 +1,17 @@
 """Whole-response caching for anonymous readers, invalidated by a content version.
 
-Every save or delete of archive content raises one shared version number (kept in the cache itself, so
-every app server sees it at once); cached responses are keyed by that version, so nothing stale is served
-after a publish, an edit or an unpublish. A record scheduled to go live later raises the version when its
+Every save or delete of archive content raises one content version. The database keeps it (a one-row table,
+raised in the same transaction as the change), so an invalidation the cache could not be told about is never
+lost; the cache keeps a short-lived copy, so a cached hit costs no database query. The copy is trusted for
+``VERSION_COPY_SECONDS``; after that the next request reads the version from the database again (one small
+query, shared by every app server through the cache). A change replaces the copy at once when the cache
+answers; when it does not (an outage), every server serves the new content at most ``VERSION_COPY_SECONDS``
+after the cache is back: the bound for an edit or an unpublish made while the cache was unreachable.
+Raising the row in the change's transaction holds it until the commit, so on PostgreSQL transactions that
+change content take turns there (edits are few; reads never wait for it).
+
+Cached responses are keyed by the version and by the absolute address asked for (scheme, host, path and
+query), since pages print absolute links. A record scheduled to go live later raises the version when its
 time comes. If the cache is down the site keeps serving, uncached, and says so in its logs.
 """
 
@@ -14,15 +23,20 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
+from chairmanship.health import database_unavailable, is_database_unavailable
+
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "archive:content-version"
-NEXT_GO_LIVE_KEY = "archive:next-go-live"
+# The database's copy: one row (migration 0011), raised in the same transaction as each change.
+VERSION_TABLE = "chairmanship_content_version"
+# How long the cache's copy of the content version is trusted before the database is asked again.
+VERSION_COPY_SECONDS = 5
 PAGE_TIMEOUT = 60 * 60
 UNCACHED_PREFIXES = (
     "/admin/",
@@ -34,6 +48,8 @@ UNCACHED_PREFIXES = (
     "/static/",
     "/media/",
 )
+# Stored as the next go-live moment when no record is scheduled (the year 10000: never).
+NOTHING_SCHEDULED = datetime.datetime.max.replace(tzinfo=datetime.UTC).timestamp()
 
 
 class CacheUnavailable(Exception):
@@ -48,51 +64,99 @@ def _cache_call(method, *args, **kwargs):
         raise CacheUnavailable from error
 
 
-NOTHING_SCHEDULED = float("inf")
+def wall_clock() -> float:
+    """Seconds since the epoch, shared by every app server (the copy's age is compared across them)."""
+    return time.time()
 
 
-def start_version() -> int:
-    """Sets the version when the key is missing, to a number no earlier version can have held: when the
-    key is lost (a cache restarted, or the key culled), counting again from 1 could meet pages cached
-    under those numbers before. Another process may start it at the same moment; both read the winner's."""
-    cache.add(VERSION_KEY, time.time_ns() // 1000, timeout=None)
-    return cache.get(VERSION_KEY, 0)
+def raise_stored_version(*, go_live: float | None = None, schedule: float | None = None) -> tuple[int, float | None]:
+    """Raise the version the database keeps, in the current transaction; return it and the next go-live moment.
+
+    ``go_live`` is a record just scheduled (the earliest moment wins); ``schedule`` replaces the stored
+    moment with one worked out afresh. The version never goes below the current time in microseconds, so a
+    restored or recreated row cannot count again through numbers that keyed pages before.
+    """
+    if schedule is not None:
+        next_go_live, parameters = "%s", [schedule]
+    elif go_live is not None:
+        # An unknown moment (NULL) stays unknown: it is worked out in full when next read.
+        next_go_live, parameters = "CASE WHEN next_go_live > %s THEN %s ELSE next_go_live END", [go_live, go_live]
+    else:
+        next_go_live, parameters = "next_go_live", []
+    floor = time.time_ns() // 1000
+    sql = (
+        f"UPDATE {VERSION_TABLE} SET version = CASE WHEN version + 1 > %s THEN version + 1 ELSE %s END, "  # noqa: S608 (no input in the SQL text)
+        f"next_go_live = {next_go_live} WHERE id = 1 RETURNING version, next_go_live"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [floor, floor, *parameters])
+        row = cursor.fetchone()
+        if row is None:  # the row is gone (a database emptied by hand): start it again
+            cursor.execute(
+                f"INSERT INTO {VERSION_TABLE} (id, version, next_go_live) VALUES (1, 0, NULL) ON CONFLICT (id) DO NOTHING"  # noqa: S608
+            )
+            return raise_stored_version(go_live=go_live, schedule=schedule)
+    return row[0], row[1]
+
+
+def read_stored_version() -> tuple[int, float]:
+    """The version the database keeps and the next go-live moment, moving the version on once that has come."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT version, next_go_live FROM {VERSION_TABLE} WHERE id = 1")  # noqa: S608
+        row = cursor.fetchone()
+    if row is None or row[1] is None or row[1] <= wall_clock():
+        # Records went live since the version was last raised (or the moment was never worked out).
+        return raise_stored_version(schedule=next_go_live_timestamp())
+    return row
+
+
+def share_version(version: int, next_go_live: float | None) -> None:
+    """Replace the cache's copy of the version; when the cache cannot be told, its old copy expires by itself."""
+    try:
+        cache.set(VERSION_KEY, (version, next_go_live or 0.0, wall_clock()), timeout=None)
+    except Exception as error:  # the cache backend's own connection errors vary by backend
+        logger.warning(
+            "Cache unavailable, content change recorded in the database only (the cache follows within %s s): %s",
+            VERSION_COPY_SECONDS,
+            error,
+        )
 
 
 def content_version() -> int:
-    """The current content version; raises CacheUnavailable when the cache cannot be reached."""
-    values = _cache_call(cache.get_many, [VERSION_KEY, NEXT_GO_LIVE_KEY])
-    version = values.get(VERSION_KEY)
-    if version is None:
-        version = _cache_call(start_version)
-    go_live = values.get(NEXT_GO_LIVE_KEY)
-    if go_live is None:
-        # A cache that has never seen a change (or was just restarted) learns when the next record goes live.
-        _cache_call(cache.set, NEXT_GO_LIVE_KEY, next_go_live_timestamp(), None)
-    elif go_live <= timezone.now().timestamp():
-        version = bump_content_version()
-        _cache_call(cache.set, NEXT_GO_LIVE_KEY, next_go_live_timestamp(), None)
+    """The current content version: the cache's copy while it is fresh, else the database's.
+
+    Raises CacheUnavailable when the cache cannot be reached; a database error when the database cannot be
+    reached and the cache holds no copy (with a copy, the last version known still holds: nothing can change
+    in a database nobody reaches).
+    """
+    copy = _cache_call(cache.get, VERSION_KEY)
+    now = wall_clock()
+    if copy is not None:
+        version, next_go_live, read_at = copy
+        if now - read_at < VERSION_COPY_SECONDS and now < next_go_live:
+            return version
+    try:
+        version, next_go_live = read_stored_version()
+    except DatabaseError:
+        if copy is None:
+            raise
+        return copy[0]
+    _cache_call(cache.set, VERSION_KEY, (version, next_go_live, now), None)
     return version
 
 
-def bump_content_version(*, go_live: datetime.datetime | None = None) -> int:
-    """Invalidate every cached response; ``go_live`` is when a record just scheduled will appear.
+def record_change(*, go_live: float | None = None, schedule: float | None = None) -> int:
+    """Raise the version now, in the change's transaction, and once more after the commit: a page that
+    another server cached from the old rows meanwhile (under the raised version) is never reused."""
+    version, next_go_live = raise_stored_version(go_live=go_live, schedule=schedule)
+    share_version(version, next_go_live)
+    transaction.on_commit(lambda: share_version(*raise_stored_version()), robust=True)
+    return version
 
-    Safe to call when the cache is down (then there is nothing to invalidate).
-    """
-    try:
-        try:
-            version = cache.incr(VERSION_KEY)
-        except ValueError:  # the key does not exist (yet, or any more)
-            version = start_version()
-        if go_live is not None:
-            earliest = cache.get(NEXT_GO_LIVE_KEY)
-            if earliest is None or go_live.timestamp() < earliest:
-                cache.set(NEXT_GO_LIVE_KEY, go_live.timestamp(), timeout=None)
-        return version
-    except Exception as error:
-        logger.warning("Cache unavailable, could not record a content change: %s", error)
-        return 0
+
+def bump_content_version() -> int:
+    """Invalidate every cached response after a change made without model signals (fixture loads, restores)."""
+    return record_change(schedule=next_go_live_timestamp())
 
 
 def next_go_live_timestamp() -> float:
@@ -111,10 +175,10 @@ def next_go_live_timestamp() -> float:
     return min(upcoming).timestamp() if upcoming else NOTHING_SCHEDULED
 
 
-def scheduled_go_live(record) -> datetime.datetime | None:
+def scheduled_go_live(record) -> float | None:
     published_at = getattr(record, "published_at", None)
     if getattr(record, "status", None) == "published" and published_at and published_at > timezone.now():
-        return published_at
+        return published_at.timestamp()
     return None
 
 
@@ -122,10 +186,9 @@ def content_changed(sender, instance=None, **kwargs):
     if kwargs.get("raw"):
         # Fixture loads and restores bump the version once, when they are done.
         return
-    go_live = scheduled_go_live(instance)
-    bump_content_version(go_live=go_live)
-    # Once more after the commit: a page another server cached from the old rows meanwhile is never reused.
-    transaction.on_commit(lambda: bump_content_version(go_live=go_live))
+    if kwargs.get("action", "post").startswith("pre"):
+        return  # a many-to-many change counts once, when it is done
+    record_change(go_live=scheduled_go_live(instance))
 
 
 def connect_signals(models) -> None:
@@ -150,8 +213,9 @@ def is_cacheable_request(request) -> bool:
 
 
 def page_key(request, version: int) -> str:
+    """Keyed by the absolute address: pages print it (canonical link, og:url, sitemap, feed and API links)."""
     accept = request.headers.get("Accept", "")
-    digest = hashlib.sha256(f"{request.get_full_path()}\n{accept}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{request.build_absolute_uri()}\n{accept}".encode()).hexdigest()
     return f"archive:page:{version}:{digest}"
 
 
@@ -164,11 +228,17 @@ class AnonymousPageCacheMiddleware:
     def __call__(self, request):
         if not is_cacheable_request(request):
             return self.get_response(request)
+        # Raises DisallowedHost for a host not in ALLOWED_HOSTS: answered 400, whether or not a page is cached.
+        request.get_host()
         try:
             key = page_key(request, content_version())
             cached = _cache_call(cache.get, key)
         except CacheUnavailable:
             return self.get_response(request)
+        except DatabaseError as error:
+            if not is_database_unavailable(error):
+                raise
+            return database_unavailable(request, error)
 
         if cached is not None:
             cached["X-Cache"] = "hit"

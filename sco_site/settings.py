@@ -127,6 +127,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # SQLite builds the archive's covering index (``Document.Meta.indexes``) without its INCLUDE columns, which
 # only PostgreSQL uses; the warning that says so would otherwise print on every SQLite migrate.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+# A database that hangs (a frozen network, a stuck server) answers 503 after these many seconds instead of
+# holding every worker: connecting, and each statement. 0 waits without limit.
+DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+DATABASE_STATEMENT_TIMEOUT = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "20"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        connect_timeout=DATABASE_CONNECT_TIMEOUT,
+        options=f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT * 1000}",
+    )
 
 # Redis when REDIS_URL is set (shared between app servers), else a cache on this machine's disk.
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -5,13 +5,24 @@ import logging
 import os
 import subprocess
 import sys
+import time
+from contextlib import contextmanager
 from http import HTTPStatus
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 
-from chairmanship.cache import NEXT_GO_LIVE_KEY, VERSION_KEY, bump_content_version, content_version
+from chairmanship.cache import (
+    VERSION_COPY_SECONDS,
+    VERSION_KEY,
+    VERSION_TABLE,
+    bump_content_version,
+    content_version,
+    read_stored_version,
+)
 from chairmanship.models import PublicationStatus
 from tests.factories import DocumentFactory, SummitFactory
 
@@ -56,13 +67,13 @@ def test_unpublishing_removes_the_page_at_once(client):
 def test_a_scheduled_record_appears_when_its_time_comes_without_anyone_saving(client):
     document = DocumentFactory(scheduled=True)
     assert client.get(document.get_absolute_url()).status_code == HTTPStatus.NOT_FOUND
-    assert cache.get(NEXT_GO_LIVE_KEY) == pytest.approx(document.published_at.timestamp())
+    go_live = document.published_at.timestamp()
+    assert read_stored_version()[1] == pytest.approx(go_live)
 
     # Time passes: the record's publication time is now in the past, but nothing was saved since.
     type(document).objects.filter(pk=document.pk).update(published_at=timezone.now() - datetime.timedelta(seconds=1))
-    cache.set(NEXT_GO_LIVE_KEY, (timezone.now() - datetime.timedelta(seconds=1)).timestamp(), timeout=None)
-
-    assert client.get(document.get_absolute_url()).status_code == HTTPStatus.OK
+    with clock_moved_on(go_live - time.time() + 0.001):
+        assert client.get(document.get_absolute_url()).status_code == HTTPStatus.OK
 
 
 def test_signed_in_users_are_never_served_a_cached_page(client, admin_user):
@@ -125,23 +136,25 @@ def test_loading_the_curated_fixtures_invalidates_cached_pages(client):
     assert b"Astana" in client.get("/summits/").content
 
 
-def test_saving_a_record_costs_no_extra_queries_for_the_cache(django_assert_num_queries):
-    """Guards against the content-version bookkeeping querying the database on every save."""
+def test_saving_a_record_costs_one_extra_query_for_the_content_version(django_assert_num_queries):
+    """Guards the price of a durable invalidation: one UPDATE of the version row, in the same transaction."""
     document = DocumentFactory()
     document.title = "Renamed"
-    with django_assert_num_queries(1):  # the UPDATE itself
+    with django_assert_num_queries(2):  # the record's UPDATE and the version's
         document.save()
 
 
-def test_a_lost_version_key_never_brings_back_pages_cached_before(client):
-    """A restarted cache, or one that culled the version key, must not count again from numbers it used."""
+def test_a_recreated_version_row_never_brings_back_pages_cached_before(client):
+    """A flushed or restored database, and a restarted cache, must not count again from numbers they used."""
     summit = SummitFactory(host_city="Astana")
     assert "Astana" in client.get(summit.get_absolute_url()).content.decode()  # cached now
     used = content_version()
 
     type(summit).objects.filter(pk=summit.pk).update(host_city="Astana (renamed)")  # no save signal
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {VERSION_TABLE}")
     cache.delete(VERSION_KEY)
-    for _ in range(min(used, 50)):  # the saves that follow: none may land on a number used before
+    for _ in range(20):  # the saves that follow: none may land on a number used before
         bump_content_version()
         assert content_version() > used
         assert "Astana (renamed)" in client.get(summit.get_absolute_url()).content.decode()
@@ -171,3 +184,134 @@ def test_without_redis_every_worker_process_shares_one_cache(tmp_path):
 
     in_a_process("cache.set('archive:probe', 'seen', None)")
     assert in_a_process("print(cache.get('archive:probe'))") == "seen"
+
+
+# --- the cache goes away and comes back ------------------------------------------------------------------
+
+UNREACHABLE_CACHE = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+    }
+}
+
+
+@contextmanager
+def clock_moved_on(seconds: float):
+    """Every wall-clock reading (time.time) ``seconds`` later than it is: time passing without sleeping."""
+    real = time.time
+    with mock.patch("time.time", lambda: real() + seconds):
+        yield
+
+
+@contextmanager
+def cache_unreachable(settings):
+    """The shared cache out of reach (a network fault), keeping what it holds for when it comes back."""
+    reachable = settings.CACHES
+    settings.CACHES = UNREACHABLE_CACHE
+    try:
+        yield
+    finally:
+        settings.CACHES = reachable
+
+
+def test_a_record_unpublished_while_the_cache_was_unreachable_is_gone_within_the_documented_bound(
+    client, settings, caplog
+):
+    summit = SummitFactory(host_city="Astana")
+    client.get(summit.get_absolute_url())
+    assert client.get(summit.get_absolute_url())["X-Cache"] == "hit"
+
+    with cache_unreachable(settings), caplog.at_level(logging.WARNING, logger="chairmanship.cache"):
+        summit.status = PublicationStatus.DRAFT
+        summit.save()
+
+    # The cache is back, still holding the old page: readers stop getting it once its copy of the version
+    # is VERSION_COPY_SECONDS old (README), never an hour later.
+    with clock_moved_on(VERSION_COPY_SECONDS):
+        assert client.get(summit.get_absolute_url()).status_code == HTTPStatus.NOT_FOUND
+        assert client.get(f"/api/v1/summits/{summit.slug}/").status_code == HTTPStatus.NOT_FOUND
+    assert "content change recorded in the database only" in caplog.text
+
+
+def test_an_edit_made_while_the_cache_was_unreachable_shows_within_the_documented_bound(client, settings):
+    summit = SummitFactory(summary="Before the outage.")
+    client.get(summit.get_absolute_url())
+
+    with cache_unreachable(settings):
+        summit.summary = "Edited during the outage."
+        summit.save()
+
+    with clock_moved_on(VERSION_COPY_SECONDS):
+        response = client.get(summit.get_absolute_url())
+    assert response["X-Cache"] == "miss"
+    assert b"Edited during the outage." in response.content
+
+
+def test_a_cached_hit_reads_the_database_at_most_once_per_version_copy_lifetime(client, django_assert_num_queries):
+    """Guards the price of outage-proof invalidation: one small query per VERSION_COPY_SECONDS, not per hit."""
+    summit = SummitFactory()
+    client.get(summit.get_absolute_url())
+    with clock_moved_on(VERSION_COPY_SECONDS), django_assert_num_queries(1):  # the version, read afresh
+        assert client.get(summit.get_absolute_url())["X-Cache"] == "hit"
+        assert client.get(summit.get_absolute_url())["X-Cache"] == "hit"
+        assert client.get(summit.get_absolute_url())["X-Cache"] == "hit"
+
+
+# --- hosts ------------------------------------------------------------------------------------------------
+
+
+def test_each_allowed_host_gets_absolute_links_to_itself_from_the_cache(client, settings):
+    settings.ALLOWED_HOSTS = ["archive.example.org", "mirror.example.org"]
+    summit = SummitFactory()
+    client.get(summit.get_absolute_url(), HTTP_HOST="archive.example.org")
+    assert client.get(summit.get_absolute_url(), HTTP_HOST="archive.example.org")["X-Cache"] == "hit"
+
+    response = client.get(summit.get_absolute_url(), HTTP_HOST="mirror.example.org")
+
+    page = response.content.decode()
+    assert f'rel="canonical" href="http://mirror.example.org{summit.get_absolute_url()}"' in page
+    assert f'property="og:url" content="http://mirror.example.org{summit.get_absolute_url()}"' in page
+    assert "archive.example.org" not in page
+    sitemap = client.get("/sitemap.xml", HTTP_HOST="mirror.example.org").content.decode()
+    assert "archive.example.org" not in sitemap
+
+
+def test_a_host_that_is_not_allowed_is_answered_400_even_when_the_page_is_cached(client, settings):
+    settings.ALLOWED_HOSTS = ["archive.example.org"]
+    summit = SummitFactory()
+    client.get(summit.get_absolute_url(), HTTP_HOST="archive.example.org")
+    assert client.get(summit.get_absolute_url(), HTTP_HOST="archive.example.org")["X-Cache"] == "hit"
+
+    response = client.get(summit.get_absolute_url(), HTTP_HOST="attacker.example.net")
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert b"Astana" not in response.content
+    assert "X-Cache" not in response
+
+
+# --- rate limits ------------------------------------------------------------------------------------------
+
+
+def test_anonymous_api_answers_from_the_cache_are_not_counted_against_the_rate_limit(client, settings):
+    """Deliberate (README): a cached answer costs no database work, so only computed answers are limited."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": None}}
+    SummitFactory()
+
+    cached = [client.get("/api/v1/summits/") for _ in range(5)]
+    assert [response.status_code for response in cached] == [HTTPStatus.OK] * 5
+    assert [response["X-Cache"] for response in cached] == ["miss"] + ["hit"] * 4
+
+    assert client.get("/api/v1/states/").status_code == HTTPStatus.OK  # the second computed answer
+    refused = client.get("/api/v1/documents/")
+    assert refused.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert client.get("/api/v1/documents/").status_code == HTTPStatus.TOO_MANY_REQUESTS  # a 429 is never cached
+
+
+def test_rate_limits_skipped_while_the_cache_is_down_are_logged_under_the_throttling_module(client, settings, caplog):
+    settings.CACHES = UNREACHABLE_CACHE
+    with caplog.at_level(logging.WARNING):
+        assert client.get("/api/v1/states/").status_code == HTTPStatus.OK
+    skipped = [record for record in caplog.records if "rate limits not applied" in record.getMessage()]
+    assert {record.name for record in skipped} == {"chairmanship.api.throttling"}

@@ -8,13 +8,13 @@ import logging
 from http import HTTPStatus
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
 from chairmanship.deletion import refusal_message
+from chairmanship.health import is_database_unavailable
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 # RFC 9457 section 4.2.1: the status code says all there is to say about the problem.
@@ -102,15 +102,9 @@ def problem_exception_handler(exc, context):
     if isinstance(exc, ProtectedError | RestrictedError):
         exc = DeletionRefused(exc, getattr(context.get("view"), "model", None))
     response = exception_handler(exc, context)
-    if response is None and isinstance(exc, (OperationalError, InterfaceError)):
-        # A lost database is an outage, not a bug: tell clients to come back, as the pages do.
-        logger.error("Database unavailable: %s", exc)
-        set_rollback()
-        response = Response(status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "60"})
-        response.data = problem(
-            response.status_code, "The archive's database cannot be reached. Please try again in a minute."
-        )
-        return response
+    if response is None and is_database_unavailable(exc):
+        # An outage, not a bug: raised on to the request pipeline's one 503 (chairmanship.health).
+        return None
     if response is None:
         if settings.DEBUG:
             return None  # Django's debug page shows the traceback

@@ -1,11 +1,16 @@
-"""Rate limits for anonymous and signed-in clients; the rates come from ``REST_FRAMEWORK`` settings."""
+"""Rate limits for anonymous and signed-in clients; the rates come from ``REST_FRAMEWORK`` settings.
+
+Anonymous answers served from the page cache (``chairmanship.cache``) never reach these, by choice: a
+cached answer costs no database work, and counting it would cost a cache write per hit. Only answers the
+app computes are counted and limited.
+"""
 
 import logging
 
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
-logger = logging.getLogger("chairmanship.cache")
+logger = logging.getLogger(__name__)
 
 
 class RatesFromSettingsMixin:

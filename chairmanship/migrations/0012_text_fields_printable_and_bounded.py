@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chairmanship', '0010_stored_rendered_markdown'),
+        ('chairmanship', '0011_content_version'),
     ]
 
     operations = [
