@@ -26,6 +26,7 @@ from import_export.formats.base_formats import CSV, JSON, XLSX
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
+from chairmanship import publication
 from chairmanship.forms import EditorialForm, comparable
 from chairmanship.models import (
     Chairmanship,
@@ -42,18 +43,8 @@ from chairmanship.models import (
     Topic,
 )
 from chairmanship.preview import SHARE_LINK_DEFAULT_DAYS, SHARE_LINK_MAX_DAYS, make_share_token
+from chairmanship.publication import PublicationRefused, awaiting_review_counts, is_scheduled
 from chairmanship.resources import DocumentResource, InitiativeResource, SummitResource
-from chairmanship.services import (
-    PublicationRefused,
-    awaiting_review_counts,
-    can_publish,
-    is_scheduled,
-    mark_in_review,
-    mark_published,
-    mark_unpublished,
-    publication_problems,
-    publish_summit_with_documents,
-)
 
 PUBLICATION_FIELDSET = ("Publication", {"fields": ("status", "published_at")})
 
@@ -194,7 +185,7 @@ class EditorialAdmin(VersionAdmin):
     # Role checks ----------------------------------------------------------------------------------
 
     def has_publish_permission(self, request) -> bool:
-        return can_publish(request.user, self.model)
+        return publication.may_publish(request.user, self.model)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -235,24 +226,19 @@ class EditorialAdmin(VersionAdmin):
             obj.version = max(obj.version, before["version"])
             if not self.has_publish_permission(request):
                 obj.status, obj.published_at = before["status"], before["published_at"]
-        elif not self.has_publish_permission(request):
-            self._refuse_publication_change(obj, change)
+        else:
+            publication.check_publication_change(
+                user=request.user,
+                model=type(obj),
+                before=publication.stored_publication(obj) if change else None,
+                status=obj.status,
+                published_at=obj.published_at,
+            )
         super().save_model(request, obj, form, change)
         note = form.cleaned_data.get("correction_note")
         if note:
             Correction.objects.create(record=obj, note=note, author=request.user)
             request._public_correction_note = note
-
-    def _refuse_publication_change(self, obj, change: bool) -> None:
-        stored = (
-            type(obj).objects.filter(pk=obj.pk).values("status", "published_at").first()
-            if change
-            else {"status": PublicationStatus.DRAFT, "published_at": None}
-        )
-        publishing = obj.status == PublicationStatus.PUBLISHED and stored["status"] != PublicationStatus.PUBLISHED
-        unpublishing = stored["status"] == PublicationStatus.PUBLISHED and obj.status != PublicationStatus.PUBLISHED
-        if publishing or unpublishing or obj.published_at != stored["published_at"]:
-            raise PermissionDenied("Only a Publisher can publish, schedule or unpublish.")
 
     def log_change(self, request, obj, message):
         entry = super().log_change(request, obj, message)
@@ -404,55 +390,40 @@ class EditorialAdmin(VersionAdmin):
         if not changed and not refused:
             self.message_user(request, "Nothing to do.", messages.INFO)
 
-    def _save_from_action(self, request, record, message: str) -> None:
-        record.save()
-        self.log_change(request, record, message)
-
     @admin.action(description="Submit selected for review", permissions=("change",))
     def submit_for_review(self, request, queryset):
         changed, refused = [], []
         for record in queryset:
-            if record.status != PublicationStatus.DRAFT:
-                refused.append((record, f"it is already {record.get_status_display().lower()}."))
+            reason = publication.submit_for_review(record)
+            if reason:
+                refused.append((record, reason))
                 continue
-            mark_in_review(record)
-            self._save_from_action(request, record, "Submitted for review.")
+            self.log_change(request, record, "Submitted for review.")
             changed.append(record)
         self._report(request, "submitted for review", changed, refused)
 
-    @admin.action(description="Publish selected (scheduled when the publication time is in the future)")
-    def publish(self, request, queryset):
-        if not self.has_publish_permission(request):
-            raise PermissionDenied
+    def _apply_to_each(self, request, queryset, change, verb: str, message: str) -> None:
+        """Applies a ``chairmanship.publication`` change to each record, reporting what it refused."""
         changed, refused = [], []
         for record in queryset:
-            if record.status == PublicationStatus.PUBLISHED:
-                refused.append((record, "it is already published."))
+            try:
+                change(record, user=request.user)
+            except PublicationRefused as refusal:
+                refused.append((record, " ".join(refusal.problems[record])))
                 continue
-            problems = publication_problems(record)
-            if problems:
-                refused.append((record, " ".join(problems)))
-                continue
-            mark_published(record)
-            self._save_from_action(request, record, "Published.")
+            self.log_change(request, record, message)
             changed.append(record)
-        self._report(request, "published", changed, refused)
+        self._report(request, verb, changed, refused)
+
+    @admin.action(description="Publish selected (scheduled when the publication time is in the future)")
+    def publish(self, request, queryset):
+        self._apply_to_each(request, queryset, publication.publish, "published", "Published.")
 
     publish.allowed_permissions = ("publish",)
 
     @admin.action(description="Unpublish selected (back to draft)")
     def unpublish(self, request, queryset):
-        if not self.has_publish_permission(request):
-            raise PermissionDenied
-        changed, refused = [], []
-        for record in queryset:
-            if record.status != PublicationStatus.PUBLISHED:
-                refused.append((record, "it is not published."))
-                continue
-            mark_unpublished(record)
-            self._save_from_action(request, record, "Unpublished.")
-            changed.append(record)
-        self._report(request, "unpublished", changed, refused)
+        self._apply_to_each(request, queryset, publication.unpublish, "unpublished", "Unpublished.")
 
     unpublish.allowed_permissions = ("publish",)
 
@@ -550,11 +521,9 @@ class SummitAdmin(EditorialImportExportAdmin):
 
     @admin.action(description="Publish selected with their documents (all or nothing per summit)")
     def publish_with_documents(self, request, queryset):
-        if not self.has_publish_permission(request) or not can_publish(request.user, Document):
-            raise PermissionDenied
         for summit in queryset:
             try:
-                documents = publish_summit_with_documents(summit)
+                documents = publication.publish_summit_with_documents(summit, user=request.user)
             except PublicationRefused as refusal:
                 reasons = "; ".join(
                     f"“{record}”: {' '.join(problems)}" for record, problems in refusal.problems.items()

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
 from chairmanship.models import Chairmanship, Document, Initiative, PublicationStatus, Source, State, Summit, Topic
-from chairmanship.services import can_publish, mark_published, publication_problems
+from chairmanship.publication import may_publish, normalized_published_at, publication_problems
 
 PUBLICATION_FIELDS = ("status", "published_at")
 
@@ -58,7 +58,7 @@ class EditorialResource(resources.ModelResource):
 
     @property
     def may_publish(self) -> bool:
-        return self.user is not None and can_publish(self.user, self._meta.model)
+        return may_publish(self.user, self._meta.model)
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
         # Any invalid row rolls the whole import back, so a file is imported completely or not at all.
@@ -95,8 +95,8 @@ class EditorialResource(resources.ModelResource):
                     related[field.attribute] = field.clean(row, **kwargs)
                 except ValueError as error:
                     errors[field.attribute] = ValidationError(str(error), code="invalid")
+        instance.published_at = normalized_published_at(status=instance.status, published_at=instance.published_at)
         if instance.status == PublicationStatus.PUBLISHED and "status" not in errors:
-            mark_published(instance)
             sources = related.get("sources")
             problems = publication_problems(instance, sources=sources if "sources" in related else None)
             if problems:

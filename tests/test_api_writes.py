@@ -7,6 +7,7 @@ import datetime
 from http import HTTPStatus
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 from reversion.models import Version
@@ -108,6 +109,27 @@ def test_editors_read_drafts_and_scheduled_records(editor_client):
     assert editor_client.get("/api/v1/documents/draft/").json()["status"] == PublicationStatus.DRAFT
 
 
+def test_a_staff_account_without_a_role_reads_no_draft_on_any_path(django_user_model):
+    """Staff status lets an account sign in; only the model's view permission shows drafts (API, preview, admin)."""
+    bystander = django_user_model.objects.create_user("bystander", password="password", is_staff=True)
+    factories.DocumentFactory(slug="public")
+    draft = factories.DocumentFactory(slug="draft", draft=True)
+    factories.DocumentFactory(slug="scheduled", scheduled=True)
+    api = token_client(bystander)
+    browser = Client()
+    browser.force_login(bystander)
+
+    listing = api.get("/api/v1/documents/").json()
+    detail = api.get("/api/v1/documents/draft/")
+    preview = browser.get(f"/preview/document/{draft.slug}/")
+    admin_page = browser.get(f"/admin/chairmanship/document/{draft.pk}/change/")
+
+    assert [item["slug"] for item in listing["results"]] == ["public"]
+    assert detail.status_code == HTTPStatus.NOT_FOUND
+    assert preview.status_code == HTTPStatus.NOT_FOUND
+    assert admin_page.status_code == HTTPStatus.FORBIDDEN
+
+
 # --- Who may write ---------------------------------------------------------------------------------------
 
 
@@ -183,6 +205,38 @@ def test_an_editor_may_not_reschedule_or_unpublish_a_published_document(editor_c
     assert_problem(reschedule, HTTPStatus.FORBIDDEN)
     assert_problem(unpublish, HTTPStatus.FORBIDDEN)
     assert Document.objects.get(slug="published").is_public
+
+
+def test_an_editor_may_not_give_a_draft_a_publication_time(editor_client, publisher):
+    """An Editor's publication time would schedule the record once a Publisher publishes it."""
+    factories.DocumentFactory(slug="draft", draft=True)
+    later = (timezone.now() + datetime.timedelta(days=3)).isoformat()
+
+    response = editor_client.patch("/api/v1/documents/draft/", {"published_at": later}, format="json")
+
+    body = assert_problem(response, HTTPStatus.FORBIDDEN)
+    assert "Only a Publisher" in body["detail"]
+    assert Document.objects.get(slug="draft").published_at is None
+
+
+def test_an_editor_may_not_create_a_draft_with_a_publication_time(editor_client):
+    later = (timezone.now() + datetime.timedelta(days=3)).isoformat()
+
+    response = editor_client.post("/api/v1/documents/", new_document(published_at=later), format="json")
+
+    assert_problem(response, HTTPStatus.FORBIDDEN)
+    assert not Document.objects.exists()
+
+
+def test_a_publication_time_without_the_published_status_answers_400(publisher_client):
+    factories.DocumentFactory(slug="draft", draft=True)
+    later = (timezone.now() + datetime.timedelta(days=3)).isoformat()
+
+    response = publisher_client.patch("/api/v1/documents/draft/", {"published_at": later}, format="json")
+
+    body = assert_problem(response, HTTPStatus.BAD_REQUEST)
+    assert list(body["errors"]) == ["published_at"]
+    assert Document.objects.get(slug="draft").published_at is None
 
 
 def test_an_editor_may_not_delete_a_published_document(editor_client):

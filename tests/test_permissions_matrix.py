@@ -277,13 +277,20 @@ def api_rows() -> dict[str, list[Case]]:
                 Case(api(f"{name}-detail", model, suffix=".json"), STAFF_SEE_ALL)
             ]
         else:
+            # A membership period of a published state and a key figure of a published chairmanship are on
+            # the public site: deleting them is a Publisher's act. The matrix's source and topic are cited nowhere.
+            shown_on_the_site = model in ("membership", "keyfigure")
             rows[rf"api/v1/^{prefix}/{lookup}/$"] = [
                 Case(detail, everyone(OK)),
                 Case(detail, everyone(OK), method="head"),
                 Case(detail, everyone(OK), method="options"),
                 Case(detail, roles(UNAUTHORIZED, BAD_REQUEST, BAD_REQUEST, BAD_REQUEST), method="put", data={}),
                 Case(detail, roles(UNAUTHORIZED, OK, OK, OK), method="patch", data={}),
-                Case(detail, roles(UNAUTHORIZED, NO_CONTENT, NO_CONTENT, NO_CONTENT), method="delete"),
+                Case(
+                    detail,
+                    roles(UNAUTHORIZED, FORBIDDEN if shown_on_the_site else NO_CONTENT, NO_CONTENT, NO_CONTENT),
+                    method="delete",
+                ),
             ]
             rows[rf"api/v1/^{prefix}/{lookup}\.(?P<format>[a-z0-9]+)/?$"] = [
                 Case(api(f"{name}-detail", model, suffix=".json"), everyone(OK))

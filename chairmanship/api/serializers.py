@@ -12,12 +12,13 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import slug_re
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from chairmanship import publication
+from chairmanship.api.permissions import role_refusals_as_403
 from chairmanship.links import slug_path
 from chairmanship.models import (
     Chairmanship,
@@ -183,10 +184,7 @@ class ArchiveSerializer(serializers.ModelSerializer):
         attrs = super().validate(attrs)
         model = self.Meta.model
         if issubclass(model, Publishable):
-            status = attrs.get("status", getattr(self.instance, "status", PublicationStatus.DRAFT))
-            published_at = attrs.get("published_at", getattr(self.instance, "published_at", None))
-            if status == PublicationStatus.PUBLISHED and published_at is None:
-                attrs["published_at"] = timezone.now()
+            self.validate_publication(attrs)
         many_to_many = {field.name for field in model._meta.many_to_many}
         candidate = copy.copy(self.instance) if self.instance is not None else model()
         for name, value in attrs.items():
@@ -203,6 +201,27 @@ class ArchiveSerializer(serializers.ModelSerializer):
                 }
             ) from error
         return attrs
+
+    def validate_publication(self, attrs) -> None:
+        """The publication rules of ``chairmanship.publication`` for this write (403 when the role refuses)."""
+        status = attrs.get("status", getattr(self.instance, "status", PublicationStatus.DRAFT))
+        published_at = attrs.get("published_at", getattr(self.instance, "published_at", None))
+        request = self.context.get("request")
+        with role_refusals_as_403():
+            publication.check_publication_change(
+                user=getattr(request, "user", None),
+                model=self.Meta.model,
+                before=self.instance,
+                status=status,
+                published_at=published_at,
+            )
+        if attrs.get("published_at") is not None and status != PublicationStatus.PUBLISHED:
+            raise serializers.ValidationError(
+                {"published_at": ["Only a published record has a publication time: send status published with it."]}
+            )
+        normalized = publication.normalized_published_at(status=status, published_at=published_at)
+        if normalized != getattr(self.instance, "published_at", None):
+            attrs["published_at"] = normalized
 
 
 # --- One serializer per resource --------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """The API's viewsets: one per resource, all sharing the visibility, caching and editing rules.
 
-- Reads: the public subset (``published()``) for everyone but editors (staff), who read everything.
+- Reads: the public subset (``published()``) for everyone but those with the model's view permission
+  (``chairmanship.publication.may_read_unpublished``), who read drafts and scheduled records too.
 - Lists and details carry ETag and Last-Modified; If-None-Match / If-Modified-Since answer 304.
 - Writes need the model permissions (``EditorModelPermissions``), honour If-Match (412 on a lost
-  update), follow the publish rule of ``chairmanship.services`` and record a django-reversion revision.
+  update), follow the publication rules of ``chairmanship.publication`` and record a django-reversion revision.
 """
 
 import reversion
@@ -17,10 +18,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chairmanship import cache as archive_cache
-from chairmanship import filters
+from chairmanship import filters, publication
 from chairmanship.api import conditional, serializers
 from chairmanship.api.exceptions import PreconditionFailed, PublicationRefused
-from chairmanship.api.permissions import check_deletion, check_publication_change, sees_unpublished
+from chairmanship.api.permissions import role_refusals_as_403, sees_unpublished
 from chairmanship.models import (
     Chairmanship,
     Document,
@@ -35,7 +36,6 @@ from chairmanship.models import (
     Topic,
 )
 from chairmanship.pagination import count_key
-from chairmanship.services import publication_problems
 
 SLUG_PATTERN = r"[-a-zA-Z0-9_]+"
 # Larger numbers cannot be primary keys; refusing them in the URL keeps them away from the database.
@@ -50,7 +50,7 @@ class ArchiveViewSet(viewsets.ModelViewSet):
     # --- Reading -----------------------------------------------------------------------------------
 
     def reads_public_subset(self) -> bool:
-        return not sees_unpublished(self.request.user)
+        return not sees_unpublished(self.request.user, self.model)
 
     def get_queryset(self):
         manager = self.model.objects
@@ -138,26 +138,13 @@ class ArchiveViewSet(viewsets.ModelViewSet):
                 raise PreconditionFailed()
         return record
 
-    def check_publication(self, serializer):
-        if not issubclass(self.model, Publishable):
-            return
-        before = serializer.instance
-        data = serializer.validated_data
-        check_publication_change(
-            self.request.user,
-            self.model,
-            before,
-            status=data.get("status", getattr(before, "status", None)),
-            published_at=data.get("published_at", getattr(before, "published_at", None)),
-        )
-
     def save_with_revision(self, serializer, action: str):
         with transaction.atomic(), reversion.create_revision():
             record = serializer.save()
             # Checked after saving, on the record as it will stand (its sources included); a refusal
             # rolls the whole write back.
             if isinstance(record, Publishable) and record.status == PublicationStatus.PUBLISHED:
-                problems = publication_problems(record)
+                problems = publication.publication_problems(record)
                 if problems:
                     raise PublicationRefused(problems)
             reversion.set_user(self.request.user)
@@ -166,16 +153,14 @@ class ArchiveViewSet(viewsets.ModelViewSet):
         self.saved_record = record
 
     def perform_create(self, serializer):
-        self.check_publication(serializer)
         self.save_with_revision(serializer, "created")
 
     def perform_update(self, serializer):
-        self.check_publication(serializer)
         self.save_with_revision(serializer, "updated")
 
     def perform_destroy(self, record):
-        if isinstance(record, Publishable):
-            check_deletion(self.request.user, record)
+        with role_refusals_as_403():
+            publication.check_deletion(user=self.request.user, records=[record])
         with transaction.atomic():
             # The last state is saved as a revision first (django-reversion skips objects that no longer
             # exist when a revision closes), so the deleted record can be recovered from the history.

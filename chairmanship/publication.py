@@ -1,0 +1,315 @@
+"""Who may publish, schedule, unpublish, read unpublished records and delete published facts, and what a
+publish requires. The one home of these rules: the admin's forms and actions, the API, the importer and
+the commands all call this module, and none repeats it.
+
+The status flow is draft → review → published, and back to draft on unpublish. A published record with
+a future ``published_at`` is scheduled: ``published()`` leaves it out until that time comes, so nothing
+has to run at that moment. Only a published record has a publication time.
+
+The roles: an Editor writes drafts and submits them for review; a Publisher (the model's publish
+permission) publishes, schedules, reschedules and unpublishes. An Editor never sets or changes
+``published_at``. Deleting what published content shows (a published record, a source it cites, a
+membership period of a published state, a key figure of a published chairmanship or summit) is a
+Publisher's act, and no deletion leaves a published record without a source.
+"""
+
+import datetime
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.utils import timezone
+
+from chairmanship.models import (
+    Chairmanship,
+    Document,
+    Initiative,
+    KeyFigure,
+    Membership,
+    PublicationStatus,
+    Publishable,
+    Source,
+    State,
+    Summit,
+)
+
+PUBLISHABLE_MODELS: tuple[type[Publishable], ...] = (State, Chairmanship, Summit, Document, Initiative)
+
+
+class PublicationRefused(Exception):
+    """Publishing was refused; ``problems`` maps each record to the checks it failed."""
+
+    def __init__(self, problems: dict[Publishable, list[str]]):
+        self.problems = problems
+        super().__init__(
+            "; ".join(f"{record}: {' '.join(reasons)}" for record, reasons in problems.items()) or "Refused."
+        )
+
+
+class NotAllowed(PermissionDenied):
+    """The user's role does not allow this; the message says who may, and what to do instead."""
+
+
+# --- Who may -------------------------------------------------------------------------------------------
+
+
+def may_publish(user, model: type[Publishable]) -> bool:
+    """Only Publishers (and superusers) publish, schedule, reschedule or unpublish."""
+    return bool(user and user.is_active and user.has_perm(model.publish_permission()))
+
+
+def may_read_unpublished(user, model: type[models.Model]) -> bool:
+    """Drafts and scheduled records are read by those with the model's view permission, on every path.
+
+    Being staff is not enough: a staff account without a role sees what the public sees.
+    """
+    opts = model._meta
+    return bool(user and user.is_active and user.has_perm(f"{opts.app_label}.view_{opts.model_name}"))
+
+
+def is_published(record: Publishable | None) -> bool:
+    """Published, live or scheduled: what only a Publisher may change the publication of."""
+    return record is not None and record.status == PublicationStatus.PUBLISHED
+
+
+def is_scheduled(record: Publishable, *, now: datetime.datetime | None = None) -> bool:
+    return (
+        record.status == PublicationStatus.PUBLISHED
+        and record.published_at is not None
+        and record.published_at > (now or timezone.now())
+    )
+
+
+def publication_change_refusal(
+    *, user, model: type[Publishable], before: Publishable | None, status: str, published_at
+) -> str | None:
+    """Why ``user`` may not take the record from ``before`` (None: a new record) to (status, published_at).
+
+    None when allowed. Publishing, unpublishing, and setting or changing the publication time (of a draft
+    too: it would schedule the record once published) are a Publisher's.
+    """
+    if may_publish(user, model):
+        return None
+    stored_published_at = before.published_at if before is not None else None
+    if is_published(before) != (status == PublicationStatus.PUBLISHED) or published_at != stored_published_at:
+        plural = model._meta.verbose_name_plural
+        return (
+            f"Only a Publisher can publish, schedule, reschedule or unpublish {plural}, or set their publication "
+            f"time. Save the {model._meta.verbose_name} as a draft or in review, and a Publisher will publish it."
+        )
+    return None
+
+
+def check_publication_change(
+    *, user, model: type[Publishable], before: Publishable | None, status: str, published_at
+) -> None:
+    """Raises ``NotAllowed`` when ``publication_change_refusal`` refuses."""
+    refusal = publication_change_refusal(
+        user=user, model=model, before=before, status=status, published_at=published_at
+    )
+    if refusal:
+        raise NotAllowed(refusal)
+
+
+def stored_publication(record: Publishable) -> Publishable | None:
+    """The record's publication state as stored (None for a record not saved yet), read afresh."""
+    if record.pk is None:
+        return None
+    return type(record)._default_manager.filter(pk=record.pk).only("status", "published_at").first()
+
+
+def goes_live_through_review(user, record: Publishable | None) -> bool:
+    """Whether a change ``user`` makes to ``record`` waits for a Publisher (a pending change) instead of
+    going live: the record is published (or scheduled) and ``user`` may not publish it."""
+    return is_published(record) and not may_publish(user, type(record))
+
+
+# --- What a publish requires ---------------------------------------------------------------------------
+
+
+def publication_problems(record: Publishable, *, sources: Iterable | None = None) -> list[str]:
+    """What stops ``record`` from being published, as sentences an editor can act on. Empty: ready.
+
+    ``sources`` are the sources about to be saved with the record (a form or an import row sets the
+    many-to-many relations only after the record itself is saved); without it the stored ones count.
+    """
+    problems = []
+    if sources is not None:
+        has_source = any(True for _ in sources)
+    else:
+        has_source = record.pk is not None and record.sources.exists()
+    if not has_source:
+        problems.append("Cite at least one source.")
+    if not (getattr(record, "summary", "") or "").strip():
+        problems.append("Write a summary.")
+    if isinstance(record, Document):
+        if record.date is None:
+            problems.append("Give the document's date.")
+        summit = record.summit if record.summit_id else None
+        if summit is not None and summit.status != PublicationStatus.PUBLISHED:
+            problems.append(f"Publish its summit ({summit}) first, or publish the summit with its documents.")
+    if isinstance(record, Chairmanship) and record.state_id and record.state.status != PublicationStatus.PUBLISHED:
+        problems.append(f"Publish the chairing state ({record.state}) first.")
+    if isinstance(record, Summit) and record.host_state_id and record.host_state.status != PublicationStatus.PUBLISHED:
+        problems.append(f"Publish the host state ({record.host_state}) first.")
+    return problems
+
+
+def normalized_published_at(*, status: str, published_at: datetime.datetime | None) -> datetime.datetime | None:
+    """Only a published record has a publication time: now when none is given; a future one schedules it."""
+    if status != PublicationStatus.PUBLISHED:
+        return None
+    return published_at or timezone.now()
+
+
+# --- Status changes (the caller saves, except where said) ----------------------------------------------
+
+
+def mark_published(record: Publishable, *, at: datetime.datetime | None = None) -> None:
+    """Sets the published state; a future ``at`` schedules the record. The caller saves."""
+    record.status = PublicationStatus.PUBLISHED
+    record.published_at = at or record.published_at or timezone.now()
+
+
+def mark_unpublished(record: Publishable) -> None:
+    """Takes the record off the public site (and out of any schedule). The caller saves."""
+    record.status = PublicationStatus.DRAFT
+    record.published_at = None
+
+
+def submit_for_review(record: Publishable) -> str | None:
+    """Hands a draft to the Publishers and saves it; returns why not when it is not a draft."""
+    if record.status != PublicationStatus.DRAFT:
+        return f"it is already {record.get_status_display().lower()}."
+    record.status = PublicationStatus.REVIEW
+    record.save()
+    return None
+
+
+def publish(record: Publishable, *, user, at: datetime.datetime | None = None) -> None:
+    """Publishes (or, with a future ``at``, schedules) ``record`` and saves it.
+
+    Raises ``NotAllowed`` for anyone but a Publisher, ``PublicationRefused`` when it is already published
+    or not ready.
+    """
+    if not may_publish(user, type(record)):
+        raise NotAllowed(f"Only a Publisher can publish {record._meta.verbose_name_plural}.")
+    if record.status == PublicationStatus.PUBLISHED:
+        raise PublicationRefused({record: ["It is already published."]})
+    problems = publication_problems(record)
+    if problems:
+        raise PublicationRefused({record: problems})
+    mark_published(record, at=at)
+    record.save()
+
+
+def unpublish(record: Publishable, *, user) -> None:
+    """Takes ``record`` off the site (back to draft) and saves it; a Publisher's act."""
+    if not may_publish(user, type(record)):
+        raise NotAllowed(f"Only a Publisher can unpublish {record._meta.verbose_name_plural}.")
+    if record.status != PublicationStatus.PUBLISHED:
+        raise PublicationRefused({record: ["It is not published."]})
+    mark_unpublished(record)
+    record.save()
+
+
+def publish_summit_with_documents(summit: Summit, *, user, at: datetime.datetime | None = None) -> list[Document]:
+    """Publishes ``summit`` and all its unpublished documents together, or nothing at all.
+
+    Raises ``NotAllowed`` unless ``user`` may publish summits and documents, ``PublicationRefused`` naming
+    every record that is not ready. Returns the documents published.
+    """
+    if not (may_publish(user, Summit) and may_publish(user, Document)):
+        raise NotAllowed("Only a Publisher can publish summits with their documents.")
+    with transaction.atomic():
+        summit = Summit.objects.select_for_update().select_related("host_state").get(pk=summit.pk)
+        problems: dict[Publishable, list[str]] = {}
+        if summit.status != PublicationStatus.PUBLISHED:
+            summit_problems = publication_problems(summit)
+            if summit_problems:
+                problems[summit] = summit_problems
+            mark_published(summit, at=at)
+            summit.save()
+        documents = list(
+            summit.documents.exclude(status=PublicationStatus.PUBLISHED).select_related("summit").order_by("pk")
+        )
+        for document in documents:
+            document_problems = publication_problems(document)
+            if document_problems:
+                problems[document] = document_problems
+                continue
+            mark_published(document, at=at or summit.published_at)
+            document.save()
+        if problems:
+            raise PublicationRefused(problems)
+    return documents
+
+
+def awaiting_review_counts() -> list[tuple[type[Publishable], int]]:
+    """How many records of each publishable model wait for a Publisher."""
+    return [(model, model.objects.awaiting_review().count()) for model in PUBLISHABLE_MODELS]
+
+
+# --- Deleting what published content shows -------------------------------------------------------------
+
+
+def _published_records_citing(sources: list[Source]) -> list[tuple[Publishable, set[int]]]:
+    """Each published record citing any of ``sources``, with the ids of all the sources it cites."""
+    source_ids = [source.pk for source in sources]
+    found = []
+    for model in PUBLISHABLE_MODELS:
+        citing = (
+            model.objects.filter(status=PublicationStatus.PUBLISHED, sources__in=source_ids)
+            .distinct()
+            .prefetch_related(models.Prefetch("sources", queryset=Source.objects.only("pk")))
+        )
+        found += [(record, {source.pk for source in record.sources.all()}) for record in citing]
+    return found
+
+
+def _shown_by(record: models.Model) -> list[Publishable]:
+    """The published records that show ``record`` on their pages (a period on its state's page, ...)."""
+    if isinstance(record, Publishable):
+        return [record] if is_published(record) else []
+    if isinstance(record, Membership):
+        return [record.state] if is_published(record.state) else []
+    if isinstance(record, KeyFigure):
+        return [described for described in (record.chairmanship, record.summit) if is_published(described)]
+    return []
+
+
+def deletion_refusals(*, user, records: Iterable[models.Model]) -> list[str]:
+    """Why ``user`` may not delete ``records`` (deleted together), one sentence each. Empty: allowed."""
+    records = list(records)
+    refusals = []
+    for record in records:
+        for shown in _shown_by(record):
+            if not may_publish(user, type(shown)):
+                what = "it" if shown is record else f"the published {shown._meta.verbose_name} “{shown}”"
+                refusals.append(
+                    f"Only a Publisher can delete the {record._meta.verbose_name} “{record}”: {what} is on the "
+                    "public site. Ask a Publisher, or unpublish first."
+                )
+    sources = [record for record in records if isinstance(record, Source)]
+    if sources:
+        deleted = {source.pk for source in sources}
+        names = ", ".join(f"“{source}”" for source in sources)
+        for citing, cited in _published_records_citing(sources):
+            if not may_publish(user, type(citing)):
+                refusals.append(
+                    f"Only a Publisher can delete {names}: the published {citing._meta.verbose_name} “{citing}” "
+                    "cites it."
+                )
+            elif cited <= deleted:
+                refusals.append(
+                    f"Deleting {names} would leave the published {citing._meta.verbose_name} “{citing}” without a "
+                    "source. Cite another source there first, or unpublish it."
+                )
+    return refusals
+
+
+def check_deletion(*, user, records: Iterable[models.Model]) -> None:
+    """Raises ``NotAllowed`` naming every refusal of ``deletion_refusals``."""
+    refusals = deletion_refusals(user=user, records=records)
+    if refusals:
+        raise NotAllowed(" ".join(refusals))
