@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import reversion
 from django.contrib import admin, messages
+from django.contrib.admin import actions as admin_actions
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -80,7 +81,24 @@ class PublicationStateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class MembershipInline(admin.TabularInline):
+class ShownByPublishedParentInline(admin.TabularInline):
+    """Rows shown on a published record's page (its membership periods, its key figures) are published facts
+    too: an Editor reads them there, and a Publisher adds, changes or deletes them."""
+
+    def _parent_allows(self, request, obj) -> bool:
+        return obj is None or not publication.goes_live_through_review(request.user, obj)
+
+    def has_add_permission(self, request, obj):
+        return super().has_add_permission(request, obj) and self._parent_allows(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._parent_allows(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._parent_allows(request, obj)
+
+
+class MembershipInline(ShownByPublishedParentInline):
     model = Membership
     extra = 0
     fields = ("status", "start_date", "end_date", "summit", "note", "sources")
@@ -96,7 +114,7 @@ class DocumentInline(admin.TabularInline):
     show_change_link = True
 
 
-class KeyFigureInline(admin.TabularInline):
+class KeyFigureInline(ShownByPublishedParentInline):
     model = KeyFigure
     extra = 0
     fields = ("label", "qualifier", "value", "unit", "as_of", "period", "source")
@@ -169,17 +187,54 @@ def version_differences(model: type[models.Model], old: dict, new: dict) -> list
     return differences
 
 
+# --- Deleting what published content shows ---------------------------------------------------------
+
+
+class GuardedDeletionAdmin(VersionAdmin):
+    """Deletes only what ``chairmanship.publication.deletion_refusals`` allows, on the delete page, the bulk
+    action and the delete itself, and says why it refuses (naming the published record concerned)."""
+
+    def delete_view(self, request, object_id, extra_context=None):
+        record = self.get_object(request, unquote(object_id))
+        if record is not None and self.has_delete_permission(request):
+            refusals = publication.deletion_refusals(user=request.user, records=[record])
+            if refusals:
+                for refusal in refusals:
+                    self.message_user(request, refusal, messages.ERROR)
+                return redirect(
+                    f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_change", record.pk
+                )
+        return super().delete_view(request, object_id, extra_context)
+
+    @admin.action(permissions=("delete",), description=admin_actions.delete_selected.short_description)
+    def delete_selected(self, request, queryset):
+        refusals = publication.deletion_refusals(user=request.user, records=queryset)
+        if refusals:
+            for refusal in refusals:
+                self.message_user(request, f"Nothing deleted. {refusal}", messages.ERROR)
+            return None
+        return admin_actions.delete_selected(self, request, queryset)
+
+    def delete_model(self, request, obj):
+        publication.check_deletion(user=request.user, records=[obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        publication.check_deletion(user=request.user, records=queryset)
+        super().delete_queryset(request, queryset)
+
+
 # --- The editorial admin ---------------------------------------------------------------------------
 
 
-class EditorialAdmin(VersionAdmin):
+class EditorialAdmin(GuardedDeletionAdmin):
     """Shared by every publishable model: role-aware form and actions, history, preview links."""
 
     form = EditorialForm
     change_form_template = "admin/chairmanship/editorial_change_form.html"
     object_history_template = "admin/chairmanship/object_history.html"
     history_latest_first = True
-    actions = ("submit_for_review", "publish", "unpublish")
+    actions = ("delete_selected", "submit_for_review", "publish", "unpublish")
     list_per_page = 50
 
     # Role checks ----------------------------------------------------------------------------------
@@ -444,7 +499,8 @@ class EditorialImportExportAdmin(ImportExportMixin, EditorialAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(VersionAdmin):
+class SourceAdmin(GuardedDeletionAdmin):
+    actions = ("delete_selected",)
     list_display = ("title", "publisher", "published_on", "url")
     search_fields = ("title", "publisher", "author", "url", "note")
     list_filter = ("publisher",)
@@ -474,7 +530,8 @@ class StateAdmin(EditorialAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(VersionAdmin):
+class MembershipAdmin(GuardedDeletionAdmin):
+    actions = ("delete_selected",)
     list_display = ("state", "status", "start_date", "end_date", "summit")
     list_filter = ("status",)
     search_fields = ("state__short_name", "note")
@@ -577,7 +634,8 @@ class InitiativeAdmin(EditorialImportExportAdmin):
 
 
 @admin.register(KeyFigure)
-class KeyFigureAdmin(VersionAdmin):
+class KeyFigureAdmin(GuardedDeletionAdmin):
+    actions = ("delete_selected",)
     list_display = ("label", "display_value", "as_of", "chairmanship", "summit", "source")
     list_filter = ("unit", "qualifier")
     search_fields = ("label", "note", "unit")

@@ -50,6 +50,10 @@ class NotAllowed(PermissionDenied):
     """The user's role does not allow this; the message says who may, and what to do instead."""
 
 
+class LeavesUncited(PermissionDenied):
+    """A deletion would leave a published record without a source; refused whoever asks."""
+
+
 # --- Who may -------------------------------------------------------------------------------------------
 
 
@@ -278,15 +282,14 @@ def _shown_by(record: models.Model) -> list[Publishable]:
     return []
 
 
-def deletion_refusals(*, user, records: Iterable[models.Model]) -> list[str]:
-    """Why ``user`` may not delete ``records`` (deleted together), one sentence each. Empty: allowed."""
-    records = list(records)
-    refusals = []
+def _deletion_refusals(*, user, records: list[models.Model]) -> tuple[list[str], list[str]]:
+    """(what the user's role does not allow, what would leave a published record uncited)."""
+    by_role, uncited = [], []
     for record in records:
         for shown in _shown_by(record):
             if not may_publish(user, type(shown)):
                 what = "it" if shown is record else f"the published {shown._meta.verbose_name} “{shown}”"
-                refusals.append(
+                by_role.append(
                     f"Only a Publisher can delete the {record._meta.verbose_name} “{record}”: {what} is on the "
                     "public site. Ask a Publisher, or unpublish first."
                 )
@@ -296,20 +299,29 @@ def deletion_refusals(*, user, records: Iterable[models.Model]) -> list[str]:
         names = ", ".join(f"“{source}”" for source in sources)
         for citing, cited in _published_records_citing(sources):
             if not may_publish(user, type(citing)):
-                refusals.append(
+                by_role.append(
                     f"Only a Publisher can delete {names}: the published {citing._meta.verbose_name} “{citing}” "
                     "cites it."
                 )
             elif cited <= deleted:
-                refusals.append(
+                uncited.append(
                     f"Deleting {names} would leave the published {citing._meta.verbose_name} “{citing}” without a "
                     "source. Cite another source there first, or unpublish it."
                 )
-    return refusals
+    return by_role, uncited
+
+
+def deletion_refusals(*, user, records: Iterable[models.Model]) -> list[str]:
+    """Why ``user`` may not delete ``records`` (deleted together), one sentence each. Empty: allowed."""
+    by_role, uncited = _deletion_refusals(user=user, records=list(records))
+    return by_role + uncited
 
 
 def check_deletion(*, user, records: Iterable[models.Model]) -> None:
-    """Raises ``NotAllowed`` naming every refusal of ``deletion_refusals``."""
-    refusals = deletion_refusals(user=user, records=records)
-    if refusals:
-        raise NotAllowed(" ".join(refusals))
+    """Raises ``NotAllowed`` when the role refuses, ``LeavesUncited`` when a published record would lose
+    its last source (whoever deletes)."""
+    by_role, uncited = _deletion_refusals(user=user, records=list(records))
+    if by_role:
+        raise NotAllowed(" ".join(by_role))
+    if uncited:
+        raise LeavesUncited(" ".join(uncited))

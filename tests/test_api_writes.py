@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from reversion.models import Version
 
-from chairmanship.models import Document, PublicationStatus, Topic
+from chairmanship.models import Document, KeyFigure, Membership, PublicationStatus, Source, Topic
 from tests import factories
 from tests.api_support import (  # noqa: F401 (fixtures)
     api_client,
@@ -394,3 +394,66 @@ def test_the_browsable_api_offers_an_editor_a_form_with_slugs_to_choose(client, 
     assert response.status_code == HTTPStatus.OK
     assert response["Content-Type"].startswith("text/html")
     assert '<option value="energy"' in response.content.decode()
+
+
+# --- Deleting what published content shows ------------------------------------------------------------------
+
+
+def test_an_editor_may_not_delete_a_source_that_a_published_record_cites(editor_client):
+    source = factories.SourceFactory(slug="yearbook")
+    factories.DocumentFactory(title="Astana Declaration", sources=[source, factories.SourceFactory()])
+
+    response = editor_client.delete("/api/v1/sources/yearbook/")
+
+    body = assert_problem(response, HTTPStatus.FORBIDDEN)
+    assert "Astana Declaration" in body["detail"]
+    assert Source.objects.filter(slug="yearbook").exists()
+
+
+def test_an_editor_deletes_a_source_that_only_drafts_cite(editor_client):
+    source = factories.SourceFactory(slug="yearbook")
+    factories.DocumentFactory(draft=True, sources=[source])
+
+    assert editor_client.delete("/api/v1/sources/yearbook/").status_code == HTTPStatus.NO_CONTENT
+
+
+def test_not_even_a_publisher_deletes_the_last_source_of_a_published_record(publisher_client):
+    source = factories.SourceFactory(slug="yearbook")
+    factories.DocumentFactory(title="Astana Declaration", sources=[source])
+
+    response = publisher_client.delete("/api/v1/sources/yearbook/")
+
+    body = assert_problem(response, HTTPStatus.CONFLICT)
+    assert "Astana Declaration" in body["detail"] and "without a source" in body["detail"]
+    assert Source.objects.filter(slug="yearbook").exists()
+
+
+def test_a_publisher_deletes_a_source_of_a_published_record_that_cites_another(publisher_client):
+    source = factories.SourceFactory(slug="yearbook")
+    document = factories.DocumentFactory(sources=[source, factories.SourceFactory()])
+
+    assert publisher_client.delete("/api/v1/sources/yearbook/").status_code == HTTPStatus.NO_CONTENT
+    assert document.sources.count() == 1
+
+
+def test_an_editor_may_not_delete_a_membership_period_of_a_published_state(editor_client, publisher_client):
+    period = factories.MembershipFactory(state=factories.StateFactory(short_name="Kazakhstan"))
+
+    response = editor_client.delete(f"/api/v1/memberships/{period.pk}/")
+
+    assert "Kazakhstan" in assert_problem(response, HTTPStatus.FORBIDDEN)["detail"]
+    assert Membership.objects.filter(pk=period.pk).exists()
+    assert publisher_client.delete(f"/api/v1/memberships/{period.pk}/").status_code == HTTPStatus.NO_CONTENT
+
+
+def test_an_editor_may_not_delete_a_key_figure_of_a_published_chairmanship(editor_client):
+    figure = factories.KeyFigureFactory(slug="events")
+
+    assert_problem(editor_client.delete("/api/v1/key-figures/events/"), HTTPStatus.FORBIDDEN)
+    assert KeyFigure.objects.filter(pk=figure.pk).exists()
+
+
+def test_an_editor_deletes_a_key_figure_of_a_draft_chairmanship(editor_client):
+    factories.KeyFigureFactory(slug="events", chairmanship=factories.ChairmanshipFactory(draft=True))
+
+    assert editor_client.delete("/api/v1/key-figures/events/").status_code == HTTPStatus.NO_CONTENT

@@ -491,6 +491,10 @@ def admin_rows() -> dict[str, list[Case]]:
             pages += IMPORT_PAGES
         for suffix, rule, takes_record, page in pages:
             by_role = roles(LOGIN, *(OK if _allowed(right, rule) else FORBIDDEN for right in rights))
+            if page == "delete" and model in ("membership", "keyfigure"):
+                # The matrix's period and figure are on a published page: an Editor is sent back to the
+                # record, told that deleting them is a Publisher's act.
+                by_role["editor"] = FOUND
             # The record's state changes what an editor may do on its change, delete and share pages; the
             # history pages are the same for all three, so the published record stands for them.
             if takes_record and model in CONTENT and page in ("change", "delete", "share"):

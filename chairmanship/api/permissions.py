@@ -9,7 +9,8 @@ unpublishing also needs the model's publish permission (a Publisher).
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from rest_framework.exceptions import PermissionDenied
+from rest_framework import status
+from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.permissions import DjangoModelPermissionsOrAnonReadOnly
 
 from chairmanship import publication
@@ -24,10 +25,18 @@ def sees_unpublished(user, model) -> bool:
     return publication.may_read_unpublished(user, model)
 
 
+class LeavesUncited(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "leaves_uncited"
+
+
 @contextmanager
 def role_refusals_as_403() -> Iterator[None]:
-    """A refusal of the publication rules, answered as a 403 whose detail says who may and what to do."""
+    """A refusal of the publication rules, answered as a 403 whose detail says who may and what to do
+    (a 409 when a deletion would leave a published record without a source, whoever asks)."""
     try:
         yield
     except publication.NotAllowed as refusal:
         raise PermissionDenied(str(refusal)) from refusal
+    except publication.LeavesUncited as refusal:
+        raise LeavesUncited(str(refusal)) from refusal

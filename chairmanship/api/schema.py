@@ -56,6 +56,7 @@ ERROR_DESCRIPTIONS = {
     403: "The account may not do this (model permission, or the publish permission of a Publisher).",
     404: "No such record (drafts and scheduled records do not exist for the public), or no such page.",
     406: "None of the media types in Accept can be served.",
+    409: "The record cannot go: deleting it would leave a published record without a source (it is named).",
     412: "If-Match does not match the record's current ETag: someone changed it meanwhile.",
     415: "The request body's media type is not supported: send JSON.",
     429: "Too many requests; wait the number of seconds in Retry-After.",
@@ -79,7 +80,7 @@ class ArchiveAutoSchema(AutoSchema):
         elif self.method in ("PUT", "PATCH"):
             statuses += [400, 401, 403, 404, 412, 415]
         elif self.method == "DELETE":
-            statuses += [401, 403, 404, 412]
+            statuses += [401, 403, 404, 409, 412]
         return sorted(statuses)
 
     def _get_response_bodies(self, direction="response"):
