@@ -15,9 +15,10 @@ import reversion
 from django.contrib import admin, messages
 from django.contrib.admin import actions as admin_actions
 from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -28,7 +29,7 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from chairmanship import publication
-from chairmanship.forms import EditorialForm, comparable
+from chairmanship.forms import EditorialForm, comparable, record_field_values
 from chairmanship.models import (
     Chairmanship,
     Correction,
@@ -36,6 +37,7 @@ from chairmanship.models import (
     Initiative,
     KeyFigure,
     Membership,
+    PendingChange,
     PublicationStatus,
     SlugRedirect,
     Source,
@@ -44,7 +46,7 @@ from chairmanship.models import (
     Topic,
 )
 from chairmanship.preview import SHARE_LINK_DEFAULT_DAYS, SHARE_LINK_MAX_DAYS, make_share_token
-from chairmanship.publication import PublicationRefused, awaiting_review_counts, is_scheduled
+from chairmanship.publication import PendingChangeOutdated, PublicationRefused, awaiting_review_counts, is_scheduled
 from chairmanship.resources import DocumentResource, InitiativeResource, SummitResource
 
 PUBLICATION_FIELDSET = ("Publication", {"fields": ("status", "published_at")})
@@ -81,6 +83,29 @@ class PublicationStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PendingChangeFilter(admin.SimpleListFilter):
+    """Published records with an Editor's change waiting for a Publisher."""
+
+    title = "proposed change"
+    parameter_name = "pending"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "Has a change waiting"), ("no", "No change waiting"))
+
+    def queryset(self, request, queryset):
+        waiting = models.Exists(
+            PendingChange.objects.filter(
+                content_type=ContentType.objects.get_for_model(queryset.model), object_id=models.OuterRef("pk")
+            )
+        )
+        match self.value():
+            case "yes":
+                return queryset.filter(waiting)
+            case "no":
+                return queryset.exclude(waiting)
+        return queryset
+
+
 class ShownByPublishedParentInline(admin.TabularInline):
     """Rows shown on a published record's page (its membership periods, its key figures) are published facts
     too: an Editor reads them there, and a Publisher adds, changes or deletes them."""
@@ -105,7 +130,7 @@ class MembershipInline(ShownByPublishedParentInline):
     autocomplete_fields = ("summit", "sources")
 
 
-class DocumentInline(admin.TabularInline):
+class DocumentInline(ShownByPublishedParentInline):
     model = Document
     extra = 0
     fields = ("title", "document_type", "date", "adoption", "status")
@@ -282,20 +307,47 @@ class EditorialAdmin(GuardedDeletionAdmin):
             if not self.has_publish_permission(request):
                 obj.status, obj.published_at = before["status"], before["published_at"]
         else:
+            stored = publication.stored_publication(obj) if change else None
             publication.check_publication_change(
-                user=request.user,
-                model=type(obj),
-                before=publication.stored_publication(obj) if change else None,
-                status=obj.status,
-                published_at=obj.published_at,
+                user=request.user, model=type(obj), before=stored, status=obj.status, published_at=obj.published_at
             )
+            if publication.goes_live_through_review(request.user, stored):
+                many_to_many = {
+                    field.name: form.cleaned_data[field.name]
+                    for field in obj._meta.many_to_many
+                    if field.name in form.cleaned_data
+                }
+                request._pending_change = publication.propose_change(
+                    obj,
+                    user=request.user,
+                    many_to_many=many_to_many,
+                    correction_note=form.cleaned_data.get("correction_note") or "",
+                )
+                return
         super().save_model(request, obj, form, change)
         note = form.cleaned_data.get("correction_note")
         if note:
             Correction.objects.create(record=obj, note=note, author=request.user)
             request._public_correction_note = note
 
+    def save_related(self, request, form, formsets, change):
+        if getattr(request, "_pending_change", None) is None:
+            super().save_related(request, form, formsets, change)
+
+    def response_change(self, request, obj):
+        if getattr(request, "_pending_change", None) is None:
+            return super().response_change(request, obj)
+        self.message_user(
+            request,
+            f"Your change to “{obj}” waits for a Publisher. The public site shows the record as it was until a "
+            "Publisher publishes your change.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(request.path)
+
     def log_change(self, request, obj, message):
+        if getattr(request, "_pending_change", None) is not None:
+            message = "Proposed a change for a Publisher to publish."
         entry = super().log_change(request, obj, message)
         # The revision comment (set from the change message) also says what was publicly corrected.
         note = getattr(request, "_public_correction_note", "")
@@ -311,6 +363,17 @@ class EditorialAdmin(GuardedDeletionAdmin):
         ) or {"version": 0, "status": PublicationStatus.DRAFT, "published_at": None}
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST" and publication.goes_live_through_review(
+            request.user, self.model._default_manager.filter(pk=unquote(object_id)).first()
+        ):
+            # A revert writes the old version (its related records included) at once: a Publisher's act here.
+            self.message_user(
+                request,
+                "Reverting a published record is a Publisher's act. Edit the record instead: your change will wait "
+                "for a Publisher.",
+                messages.ERROR,
+            )
+            return redirect(f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_history", object_id)
         self._remember_state_before_revert(request, unquote(object_id))
         return super().revision_view(request, object_id, version_id, extra_context)
 
@@ -421,11 +484,70 @@ class EditorialAdmin(GuardedDeletionAdmin):
                 self.admin_site.admin_view(self.share_view),
                 name="{}_{}_share".format(*info),
             ),
+            path(
+                "<path:object_id>/pending/<int:change_id>/publish/",
+                self.admin_site.admin_view(self.publish_pending_view),
+                name="{}_{}_pending_publish".format(*info),
+            ),
+            path(
+                "<path:object_id>/pending/<int:change_id>/discard/",
+                self.admin_site.admin_view(self.discard_pending_view),
+                name="{}_{}_pending_discard".format(*info),
+            ),
         ]
         return extra + super().get_urls()
 
+    # Changes waiting for a Publisher ----------------------------------------------------------------
+
+    def pending_changes(self, record) -> list[dict]:
+        """Each change proposed to ``record``, compared field by field with the live record."""
+        current = record_field_values(record)
+        compared = []
+        for change in PendingChange.objects.for_record(record):
+            values, many_to_many = publication.proposed_values(change)
+            proposed = {
+                **current,
+                **values,
+                **{self.model._meta.get_field(name).attname: keys for name, keys in many_to_many.items()},
+            }
+            compared.append(
+                {
+                    "change": change,
+                    "differences": version_differences(self.model, current, proposed),
+                    "outdated": change.base_version != record.version,
+                }
+            )
+        return compared
+
+    def _decide_pending(self, request, object_id, change_id, decide, done: str):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        record = get_object_or_404(self.model, pk=unquote(object_id))
+        change = get_object_or_404(PendingChange.objects.for_record(record), pk=change_id)
+        try:
+            decide(change, user=request.user)
+        except (PendingChangeOutdated, PublicationRefused) as refusal:
+            self.message_user(request, f"Not published: {refusal}", messages.ERROR)
+        else:
+            self.log_change(request, record, f"{done} a change proposed by {change.author or 'someone'}.")
+            self.message_user(request, f"{done} the proposed change to “{record}”.", messages.SUCCESS)
+        return redirect(f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_change", record.pk)
+
+    def publish_pending_view(self, request, object_id, change_id):
+        return self._decide_pending(request, object_id, change_id, publication.publish_pending_change, "Published")
+
+    def discard_pending_view(self, request, object_id, change_id):
+        return self._decide_pending(request, object_id, change_id, publication.discard_pending_change, "Discarded")
+
+    def get_list_filter(self, request):
+        return (*super().get_list_filter(request), PendingChangeFilter)
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["may_publish"] = self.has_publish_permission(request)
+        if obj is not None and obj.pk is not None:
+            context["pending_changes"] = self.pending_changes(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # List display and actions -----------------------------------------------------------------------

@@ -10,22 +10,29 @@ The roles: an Editor writes drafts and submits them for review; a Publisher (the
 permission) publishes, schedules, reschedules and unpublishes. An Editor never sets or changes
 ``published_at``. Deleting what published content shows (a published record, a source it cites, a
 membership period of a published state, a key figure of a published chairmanship or summit) is a
-Publisher's act, and no deletion leaves a published record without a source.
+Publisher's act, and no deletion leaves a published record without a source. An Editor's change to a
+published record does not go live: it is kept as a pending change until a Publisher publishes it.
 """
 
 import datetime
+import json
 from collections.abc import Iterable
 
+import reversion
+from django.core import serializers
 from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
 from chairmanship.models import (
     Chairmanship,
+    Correction,
     Document,
     Initiative,
     KeyFigure,
     Membership,
+    PendingChange,
     PublicationStatus,
     Publishable,
     Source,
@@ -50,6 +57,10 @@ class NotAllowed(PermissionDenied):
     """The user's role does not allow this; the message says who may, and what to do instead."""
 
 
+class PendingChangeOutdated(Exception):
+    """A pending change cannot be published: its record changed (or went) after it was proposed."""
+
+
 class LeavesUncited(PermissionDenied):
     """A deletion would leave a published record without a source; refused whoever asks."""
 
@@ -71,9 +82,9 @@ def may_read_unpublished(user, model: type[models.Model]) -> bool:
     return bool(user and user.is_active and user.has_perm(f"{opts.app_label}.view_{opts.model_name}"))
 
 
-def is_published(record: Publishable | None) -> bool:
+def is_published(record: models.Model | None) -> bool:
     """Published, live or scheduled: what only a Publisher may change the publication of."""
-    return record is not None and record.status == PublicationStatus.PUBLISHED
+    return isinstance(record, Publishable) and record.status == PublicationStatus.PUBLISHED
 
 
 def is_scheduled(record: Publishable, *, now: datetime.datetime | None = None) -> bool:
@@ -325,3 +336,97 @@ def check_deletion(*, user, records: Iterable[models.Model]) -> None:
         raise NotAllowed(" ".join(by_role))
     if uncited:
         raise LeavesUncited(" ".join(uncited))
+
+
+# --- Changes to published records that wait for a Publisher --------------------------------------------
+
+# What a pending change never carries: the record's identity, and its publication, a Publisher's to change.
+NOT_PROPOSED = ("status", "published_at", "updated_at", "version")
+
+
+def propose_change(
+    record: Publishable, *, user, many_to_many: dict[str, Iterable] | None = None, correction_note: str = ""
+) -> PendingChange:
+    """Keeps the change set on ``record`` (in memory, not saved) aside for a Publisher; the live record stays.
+
+    ``many_to_many`` gives the proposed related records (``sources``, ``topics``...) by field name; the
+    others stay as stored. Raises ``PublicationRefused`` when the change would leave the record unfit to
+    be published (no source, no summary...).
+    """
+    many_to_many = dict(many_to_many or {})
+    problems = publication_problems(record, sources=many_to_many.get("sources"))
+    if problems:
+        raise PublicationRefused({record: problems})
+    ((entry),) = serializers.serialize("python", [record])
+    data = {name: value for name, value in entry["fields"].items() if name not in NOT_PROPOSED}
+    for name, related in many_to_many.items():
+        data[name] = sorted(item.pk for item in related)
+    return PendingChange.objects.create(
+        record=record,
+        data=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
+        base_version=record.version,
+        correction_note=correction_note,
+        author=user if user is not None and user.is_authenticated else None,
+    )
+
+
+def proposed_values(change: PendingChange) -> tuple[dict, dict[str, list]]:
+    """The change's field values keyed by attname, and its many-to-many keys by field name."""
+    model = change.content_type.model_class()
+    (deserialized,) = serializers.deserialize(
+        "python", [{"model": model._meta.label_lower, "pk": change.object_id, "fields": change.data}]
+    )
+    values = {
+        field.attname: getattr(deserialized.object, field.attname)
+        for field in model._meta.concrete_fields
+        if field.name in change.data
+    }
+    return values, {name: list(keys) for name, keys in deserialized.m2m_data.items()}
+
+
+def publish_pending_change(change: PendingChange, *, user) -> Publishable:
+    """Applies ``change`` to its live record in one step, with a revision naming both people, and removes it.
+
+    Raises ``NotAllowed`` for anyone but a Publisher, ``PendingChangeOutdated`` when the record changed
+    after the proposal (publishing it would silently undo that change) and ``PublicationRefused`` when the
+    result would not be fit to be published.
+    """
+    model = change.content_type.model_class()
+    if not may_publish(user, model):
+        raise NotAllowed(f"Only a Publisher can publish a proposed change to {model._meta.verbose_name_plural}.")
+    with transaction.atomic():
+        record = model._default_manager.select_for_update().filter(pk=change.object_id).first()
+        if record is None:
+            raise PendingChangeOutdated(f"The {model._meta.verbose_name} this change was proposed for was deleted.")
+        if record.version != change.base_version:
+            raise PendingChangeOutdated(
+                f"“{record}” was changed after this proposal was made (it was version {change.base_version}, "
+                f"it is now version {record.version}); publishing it would undo that change. Discard it, and "
+                "propose the change again on the current version."
+            )
+        values, many_to_many = proposed_values(change)
+        for attname, value in values.items():
+            setattr(record, attname, value)
+        sources = Source.objects.filter(pk__in=many_to_many["sources"]) if "sources" in many_to_many else None
+        problems = publication_problems(record, sources=sources) if is_published(record) else []
+        if problems:
+            raise PublicationRefused({record: problems})
+        author = change.author.get_username() if change.author else "someone"
+        with reversion.create_revision():
+            record.save()
+            for name, keys in many_to_many.items():
+                getattr(record, name).set(keys)
+            reversion.set_user(user)
+            reversion.set_comment(f"Published a change proposed by {author} on {change.created_at:%Y-%m-%d %H:%M}.")
+        if change.correction_note:
+            Correction.objects.create(record=record, note=change.correction_note, author=change.author)
+        change.delete()
+    return record
+
+
+def discard_pending_change(change: PendingChange, *, user) -> None:
+    """Drops ``change``; its author may withdraw it, a Publisher may turn it down."""
+    model = change.content_type.model_class()
+    if not (may_publish(user, model) or (change.author_id is not None and change.author_id == user.pk)):
+        raise NotAllowed("Only a Publisher, or the person who proposed it, can discard a proposed change.")
+    change.delete()

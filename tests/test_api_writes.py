@@ -169,13 +169,16 @@ def test_an_editor_creates_a_draft_and_the_revision_names_them(editor_client, ed
     assert version.revision.comment.startswith("Changed through the API: created")
 
 
-def test_an_editor_edits_a_published_document_without_publishing_anything(editor_client):
-    factories.DocumentFactory(slug="published")
+def test_an_editors_change_to_a_published_document_waits_for_a_publisher(editor_client, api_client):
+    factories.DocumentFactory(slug="published", summary="As signed.")
 
     response = editor_client.patch("/api/v1/documents/published/", {"summary": "Corrected."}, format="json")
 
-    assert response.status_code == HTTPStatus.OK, response.content
-    assert Document.objects.get(slug="published").summary == "Corrected."
+    assert response.status_code == HTTPStatus.ACCEPTED, response.content
+    assert response.json()["proposed"] == {"summary": "Corrected."}
+    assert response.json()["record"] == "http://testserver/api/v1/documents/published/"
+    assert Document.objects.get(slug="published").summary == "As signed."
+    assert api_client.get("/api/v1/documents/published/").json()["summary"] == "As signed."
 
 
 def test_an_editor_may_not_publish_a_document(editor_client):
@@ -347,12 +350,12 @@ def test_overlapping_membership_periods_are_refused(editor_client):
 # --- Lost updates -------------------------------------------------------------------------------------------
 
 
-def test_a_write_with_a_stale_if_match_answers_412_and_changes_nothing(editor_client):
+def test_a_write_with_a_stale_if_match_answers_412_and_changes_nothing(publisher_client):
     factories.DocumentFactory(slug="contested", summary="Original.")
-    stale = editor_client.get("/api/v1/documents/contested/")["ETag"]
-    editor_client.patch("/api/v1/documents/contested/", {"summary": "First edit."}, format="json")
+    stale = publisher_client.get("/api/v1/documents/contested/")["ETag"]
+    publisher_client.patch("/api/v1/documents/contested/", {"summary": "First edit."}, format="json")
 
-    response = editor_client.patch(
+    response = publisher_client.patch(
         "/api/v1/documents/contested/", {"summary": "Second edit."}, format="json", HTTP_IF_MATCH=stale
     )
 
@@ -361,17 +364,17 @@ def test_a_write_with_a_stale_if_match_answers_412_and_changes_nothing(editor_cl
     assert Document.objects.get(slug="contested").summary == "First edit."
 
 
-def test_a_write_with_the_current_if_match_succeeds_and_answers_the_new_etag(editor_client):
+def test_a_write_with_the_current_if_match_succeeds_and_answers_the_new_etag(publisher_client):
     factories.DocumentFactory(slug="current")
-    etag = editor_client.get("/api/v1/documents/current/")["ETag"]
+    etag = publisher_client.get("/api/v1/documents/current/")["ETag"]
 
-    response = editor_client.patch(
+    response = publisher_client.patch(
         "/api/v1/documents/current/", {"summary": "Edited."}, format="json", HTTP_IF_MATCH=etag
     )
 
     assert response.status_code == HTTPStatus.OK, response.content
     assert response["ETag"] != etag
-    assert response["ETag"] == editor_client.get("/api/v1/documents/current/")["ETag"]
+    assert response["ETag"] == publisher_client.get("/api/v1/documents/current/")["ETag"]
 
 
 def test_if_match_protects_unversioned_records_too(editor_client):

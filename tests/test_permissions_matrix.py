@@ -31,7 +31,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from reversion.models import Version
 
-from chairmanship.models import Correction, PublicationStatus, SlugRedirect
+from chairmanship import publication
+from chairmanship.models import Correction, PendingChange, PublicationStatus, SlugRedirect
 from chairmanship.preview import make_share_token
 from tests.factories import (
     ChairmanshipFactory,
@@ -126,8 +127,14 @@ def _build_world(django_user_model) -> World:
         )
         records[("source", "published")] = SourceFactory(slug="matrix-source")
         records[("topic", "published")] = TopicFactory(slug="matrix-topic")
+    for model in CONTENT:
+        # A change an Editor proposed to each published record, for the pages that publish or discard it.
+        record = records[(model, "published")]
+        records[(f"pending-{model}", "published")] = publication.propose_change(record, user=users["editor"])
     versions = {}
     for key, record in records.items():
+        if isinstance(record, PendingChange):
+            continue
         # A second revision, so that the history has two versions to compare.
         with reversion.create_revision():
             record.save()
@@ -478,6 +485,14 @@ def _admin_path(app: str, model: str, page: str) -> Callable:
     return build
 
 
+def _pending_path(model: str, verdict: str) -> Callable:
+    def build(world, state):
+        change = world.record(f"pending-{model}")
+        return reverse(f"admin:chairmanship_{model}_pending_{verdict}", args=(change.object_id, change.pk))
+
+    return build
+
+
 def admin_rows() -> dict[str, list[Case]]:
     rows = {}
     for (app, model), rights in ADMIN_RIGHTS.items():
@@ -506,6 +521,18 @@ def admin_rows() -> dict[str, list[Case]]:
         rows[prefix + "<path:object_id>/"] = [
             Case(_admin_path(app, model, "redirect"), roles(LOGIN, FOUND, FOUND, FOUND))
         ]
+        if model in CONTENT:
+            # Publishing or discarding a proposed change is a form post: a Publisher publishes, and the
+            # Editor who proposed it (the matrix's Editor) may withdraw it.
+            for verdict, by_role in (
+                ("publish", roles(LOGIN, FORBIDDEN, FOUND, FOUND)),
+                ("discard", roles(LOGIN, FOUND, FOUND, FOUND)),
+            ):
+                pending = _pending_path(model, verdict)
+                rows[prefix + f"<path:object_id>/pending/<int:change_id>/{verdict}/"] = [
+                    Case(pending, roles(LOGIN, *[NOT_ALLOWED] * 3)),
+                    Case(pending, by_role, method="post", data={}),
+                ]
         if model in IMPORTABLE:
             # The second step of an import is a form post; opened directly it is refused.
             rows[prefix + "process_import/"] = [

@@ -179,16 +179,17 @@ def test_editor_cannot_publish_a_draft_document_through_a_forged_form(editor):
     assert document.published_at is None
 
 
-def test_editor_edits_a_published_document_without_changing_its_publication(editor):
+def test_editor_edit_of_a_published_document_waits_for_a_publisher_and_leaves_it_published(editor):
     document = DocumentFactory(summary="Old summary.")
     published_at = document.published_at
     client = client_for(editor)
     data = form_data(client.get(change_url(document)), summary="Better summary.", status="draft")
-    response = client.post(change_url(document), data)
-    assert response.status_code == HTTPStatus.FOUND
+    response = client.post(change_url(document), data, follow=True)
+    assert response.status_code == HTTPStatus.OK
+    assert any("waits for a Publisher" in message for message in _messages(response))
     document.refresh_from_db()
     assert (document.summary, document.status, document.published_at) == (
-        "Better summary.",
+        "Old summary.",
         PublicationStatus.PUBLISHED,
         published_at,
     )

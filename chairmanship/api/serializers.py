@@ -223,6 +223,45 @@ class ArchiveSerializer(serializers.ModelSerializer):
         if normalized != getattr(self.instance, "published_at", None):
             attrs["published_at"] = normalized
 
+    def represent_proposal(self, validated_data: dict) -> dict:
+        """The proposed values of a write as this resource reads them (a change kept for a Publisher)."""
+        proposal = {}
+        for field in self._writable_fields:
+            if field.source not in validated_data:
+                continue
+            value = validated_data[field.source]
+            proposal[field.field_name] = None if value is None else field.to_representation(value)
+        return proposal
+
+
+class PendingChangeSerializer(serializers.Serializer):
+    """An Editor's change to a published record, kept for a Publisher to publish; the record is unchanged."""
+
+    id = serializers.IntegerField(read_only=True, help_text="The proposed change's number.")
+    record = serializers.SerializerMethodField(help_text="The API address of the published record.")
+    author = serializers.CharField(source="author.get_username", read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    base_version = serializers.IntegerField(
+        read_only=True, help_text="The record's version the change was made on; it is refused once that moved on."
+    )
+    proposed = serializers.SerializerMethodField(help_text="The values proposed, as the record's fields read.")
+    detail = serializers.SerializerMethodField()
+
+    def get_record(self, change) -> str:
+        record = change.record
+        view_name = f"api:{record._meta.model_name}-detail"
+        return self.context["request"].build_absolute_uri(slug_path(view_name, record.slug))
+
+    @extend_schema_field({"type": "object", "additionalProperties": True})
+    def get_proposed(self, change) -> dict:
+        return self.context.get("proposed", {})
+
+    def get_detail(self, change) -> str:
+        return (
+            "The record is published: your change waits for a Publisher, who publishes it. "
+            "The record reads as before until then."
+        )
+
 
 # --- One serializer per resource --------------------------------------------------------------------
 

@@ -7,6 +7,8 @@
   update), follow the publication rules of ``chairmanship.publication`` and record a django-reversion revision.
 """
 
+import copy
+
 import reversion
 from django.db import transaction
 from django.utils.cache import patch_vary_headers
@@ -156,7 +158,28 @@ class ArchiveViewSet(viewsets.ModelViewSet):
         self.save_with_revision(serializer, "created")
 
     def perform_update(self, serializer):
+        if publication.goes_live_through_review(self.request.user, serializer.instance):
+            self.propose(serializer)
+            return
         self.save_with_revision(serializer, "updated")
+
+    def propose(self, serializer):
+        """Keeps an Editor's change to a published record for a Publisher; the record stays as it is."""
+        data = serializer.validated_data
+        many_to_many = {field.name for field in self.model._meta.many_to_many}
+        candidate = copy.copy(serializer.instance)
+        for name, value in data.items():
+            if name not in many_to_many:
+                setattr(candidate, name, value)
+        try:
+            self.pending_change = publication.propose_change(
+                candidate,
+                user=self.request.user,
+                many_to_many={name: value for name, value in data.items() if name in many_to_many},
+            )
+        except publication.PublicationRefused as refusal:
+            raise PublicationRefused(next(iter(refusal.problems.values()))) from refusal
+        self.proposal = serializer.represent_proposal(data)
 
     def perform_destroy(self, record):
         with role_refusals_as_403():
@@ -176,6 +199,12 @@ class ArchiveViewSet(viewsets.ModelViewSet):
 
     def update(self, request, *args, **kwargs):
         response = super().update(request, *args, **kwargs)
+        change = getattr(self, "pending_change", None)
+        if change is not None:
+            context = {**self.get_serializer_context(), "proposed": self.proposal}
+            return Response(
+                serializers.PendingChangeSerializer(change, context=context).data, status=status.HTTP_202_ACCEPTED
+            )
         return self.with_validators_of_saved(response)
 
     def with_validators_of_saved(self, response):
@@ -186,9 +215,24 @@ class ArchiveViewSet(viewsets.ModelViewSet):
         return response
 
 
+def through_review(serializer_class) -> dict:
+    """The update operations of a publishable resource: an Editor's change to a published record answers 202."""
+    responses = {200: serializer_class, 202: serializers.PendingChangeSerializer}
+    description = (
+        "A change to a published (or scheduled) record by an account without the publish permission (an "
+        "Editor) does not go live: it is kept as a proposed change for a Publisher, the record stays as it is, "
+        "and the answer is 202 Accepted with the proposed change."
+    )
+    return {
+        "update": extend_schema(responses=responses, description=description),
+        "partial_update": extend_schema(responses=responses, description=description),
+    }
+
+
 @extend_schema_view(
     list=extend_schema(summary="List states", description="SCO states, with their membership periods."),
     retrieve=extend_schema(summary="One state"),
+    **through_review(serializers.StateSerializer),
 )
 class StateViewSet(ArchiveViewSet):
     model = State
@@ -211,6 +255,7 @@ class MembershipViewSet(ArchiveViewSet):
 @extend_schema_view(
     list=extend_schema(summary="List chairmanships", description="Annual chairmanships, latest first."),
     retrieve=extend_schema(summary="One chairmanship"),
+    **through_review(serializers.ChairmanshipSerializer),
 )
 class ChairmanshipViewSet(ArchiveViewSet):
     model = Chairmanship
@@ -221,6 +266,7 @@ class ChairmanshipViewSet(ArchiveViewSet):
 @extend_schema_view(
     list=extend_schema(summary="List summits", description="Meetings of the Council of Heads of State."),
     retrieve=extend_schema(summary="One summit"),
+    **through_review(serializers.SummitSerializer),
 )
 class SummitViewSet(ArchiveViewSet):
     model = Summit
@@ -231,6 +277,7 @@ class SummitViewSet(ArchiveViewSet):
 @extend_schema_view(
     list=extend_schema(summary="List documents", description="Declarations, decisions, agreements and more."),
     retrieve=extend_schema(summary="One document"),
+    **through_review(serializers.DocumentSerializer),
 )
 class DocumentViewSet(ArchiveViewSet):
     model = Document
@@ -241,6 +288,7 @@ class DocumentViewSet(ArchiveViewSet):
 @extend_schema_view(
     list=extend_schema(summary="List initiatives", description="Initiatives proposed or launched in the SCO."),
     retrieve=extend_schema(summary="One initiative"),
+    **through_review(serializers.InitiativeSerializer),
 )
 class InitiativeViewSet(ArchiveViewSet):
     model = Initiative
