@@ -268,16 +268,12 @@ class EditorialAdmin(GuardedDeletionAdmin):
         return publication.may_publish(request.user, self.model)
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
-        if not self.has_publish_permission(request):
-            readonly.append("published_at")
-            if obj is not None and obj.status == PublicationStatus.PUBLISHED:
-                readonly.append("status")
-        return readonly
+        locked = publication.locked_publication_fields(request.user, self.model, obj)
+        return [*super().get_readonly_fields(request, obj), *locked]
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
-        if db_field.name == "status" and not self.has_publish_permission(request):
-            kwargs["choices"] = [choice for choice in PublicationStatus.choices if choice[0] != "published"]
+        if db_field.name == "status":
+            kwargs["choices"] = publication.offered_statuses(request.user, self.model)
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
@@ -304,8 +300,9 @@ class EditorialAdmin(GuardedDeletionAdmin):
             # A revert restores content; the publication state stays unless a Publisher changes it, and
             # the version keeps rising so editors who loaded the newer version are still warned.
             obj.version = max(obj.version, before["version"])
-            if not self.has_publish_permission(request):
-                obj.status, obj.published_at = before["status"], before["published_at"]
+            publication.keep_publication_through_revert(
+                obj, user=request.user, status=before["status"], published_at=before["published_at"]
+            )
         else:
             stored = publication.stored_publication(obj) if change else None
             publication.check_publication_change(
@@ -379,10 +376,8 @@ class EditorialAdmin(GuardedDeletionAdmin):
 
     def recover_view(self, request, version_id, extra_context=None):
         version = get_object_or_404(Version, pk=version_id)
+        # The record no longer exists: its state before is a draft's, which it keeps unless a Publisher recovers it.
         self._remember_state_before_revert(request, version.object_id)
-        if not self.has_publish_permission(request):
-            # A recovered record comes back as a draft unless a Publisher recovers it.
-            request._editorial_state_before_revert.update(status=PublicationStatus.DRAFT, published_at=None)
         return super().recover_view(request, version_id, extra_context)
 
     def history_view(self, request, object_id, extra_context=None):

@@ -126,6 +126,26 @@ def check_publication_change(
         raise NotAllowed(refusal)
 
 
+def locked_publication_fields(user, model: type[Publishable], record: Publishable | None) -> tuple[str, ...]:
+    """The publication fields ``user`` may not edit on ``record`` (None: a record being added)."""
+    if may_publish(user, model):
+        return ()
+    return ("published_at", "status") if is_published(record) else ("published_at",)
+
+
+def offered_statuses(user, model: type[Publishable]) -> list[tuple[str, str]]:
+    """The statuses ``user`` may choose: an Editor's drafts go up to review."""
+    publishes = may_publish(user, model)
+    return [choice for choice in PublicationStatus.choices if publishes or choice[0] != PublicationStatus.PUBLISHED]
+
+
+def keep_publication_through_revert(record: Publishable, *, user, status: str, published_at) -> None:
+    """A revert or a recovery restores content. Unless a Publisher makes it, the record keeps the publication
+    state it had before (``status``, ``published_at``; a recovered record comes back a draft)."""
+    if not may_publish(user, type(record)):
+        record.status, record.published_at = status, published_at
+
+
 def stored_publication(record: Publishable) -> Publishable | None:
     """The record's publication state as stored (None for a record not saved yet), read afresh."""
     if record.pk is None:

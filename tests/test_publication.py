@@ -142,3 +142,23 @@ def test_no_other_module_decides_who_may_publish_or_what_a_publish_requires():
             copies.append(str(path.relative_to(APP)))
     assert not copies
     assert not (APP / "services.py").exists()
+
+
+def test_the_admin_form_offers_an_editor_neither_the_published_status_nor_the_publication_time(editor, publisher):
+    published = factories.DocumentFactory()
+
+    assert [value for value, _ in publication.offered_statuses(editor, Document)] == ["draft", "review"]
+    assert publication.locked_publication_fields(editor, Document, None) == ("published_at",)
+    assert publication.locked_publication_fields(editor, Document, published) == ("published_at", "status")
+    assert publication.locked_publication_fields(publisher, Document, published) == ()
+
+
+def test_a_revert_by_an_editor_keeps_the_publication_state(editor, publisher):
+    document = factories.DocumentFactory(draft=True)
+    document.status = PublicationStatus.PUBLISHED
+
+    publication.keep_publication_through_revert(
+        document, user=editor, status=PublicationStatus.DRAFT, published_at=None
+    )
+
+    assert (document.status, document.published_at) == (PublicationStatus.DRAFT, None)
