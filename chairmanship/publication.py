@@ -404,6 +404,20 @@ def proposed_values(change: PendingChange) -> tuple[dict, dict[str, list]]:
     return values, {name: list(keys) for name, keys in deserialized.m2m_data.items()}
 
 
+def _related_records_gone(model, values: dict, many_to_many: dict[str, list]) -> list[str]:
+    """The related records a proposal names that no longer exist, described for a person."""
+    gone = []
+    for field in model._meta.concrete_fields:
+        key = values.get(field.attname)
+        if field.is_relation and key is not None and not field.related_model._default_manager.filter(pk=key).exists():
+            gone.append(f"{field.verbose_name} #{key}")
+    for name, keys in many_to_many.items():
+        related = model._meta.get_field(name).related_model
+        missing = set(keys) - set(related._default_manager.filter(pk__in=keys).values_list("pk", flat=True))
+        gone += [f"{related._meta.verbose_name} #{key}" for key in sorted(missing)]
+    return gone
+
+
 def publish_pending_change(change: PendingChange, *, user) -> Publishable:
     """Applies ``change`` to its live record in one step, with a revision naming both people, and removes it.
 
@@ -425,6 +439,12 @@ def publish_pending_change(change: PendingChange, *, user) -> Publishable:
                 "propose the change again on the current version."
             )
         values, many_to_many = proposed_values(change)
+        gone = _related_records_gone(model, values, many_to_many)
+        if gone:
+            raise PendingChangeOutdated(
+                f"This change to “{record}” refers to records deleted since it was proposed ({', '.join(gone)}). "
+                "Discard it, and propose the change again."
+            )
         for attname, value in values.items():
             setattr(record, attname, value)
         sources = Source.objects.filter(pk__in=many_to_many["sources"]) if "sources" in many_to_many else None

@@ -246,3 +246,16 @@ def test_the_schema_says_an_editors_change_to_a_published_record_answers_202(cli
         assert "202" in operation["responses"]
         assert "Publisher" in operation["description"]
     assert "proposed" in schema["components"]["schemas"]["PendingChange"]["properties"]
+
+
+def test_a_change_naming_a_source_deleted_since_is_refused_with_the_reason(editor, publisher):
+    document = factories.DocumentFactory()
+    new_source = factories.SourceFactory()
+    change = propose_in_the_admin(editor, document, sources=[str(new_source.pk)])
+    new_source.delete()
+
+    response = client_for(publisher).post(pending_url(document, change, "publish"), follow=True)
+
+    refusal = next(message for message in _messages(response) if message.startswith("Not published"))
+    assert "deleted since it was proposed" in refusal
+    assert document.sources.exists()

@@ -227,7 +227,7 @@ class ArchiveSerializer(serializers.ModelSerializer):
         """The proposed values of a write as this resource reads them (a change kept for a Publisher)."""
         proposal = {}
         for field in self._writable_fields:
-            if field.source not in validated_data:
+            if field.source not in validated_data or field.source in publication.NOT_PROPOSED:
                 continue
             value = validated_data[field.source]
             proposal[field.field_name] = None if value is None else field.to_representation(value)
