@@ -29,18 +29,17 @@ from chairmanship.models import (
     Chairmanship,
     Correction,
     Document,
-    Initiative,
     KeyFigure,
     Membership,
     PendingChange,
     PublicationStatus,
     Publishable,
     Source,
-    State,
     Summit,
 )
 
-PUBLISHABLE_MODELS: tuple[type[Publishable], ...] = (State, Chairmanship, Summit, Document, Initiative)
+# Every model with an editorial status, in the order they are defined (states first, initiatives last).
+PUBLISHABLE_MODELS: tuple[type[Publishable], ...] = tuple(Publishable.__subclasses__())
 
 
 class PublicationRefused(Exception):

@@ -1,6 +1,8 @@
 """An Editor's change to a published record waits for a Publisher: the live record stays as it is, the change is
 kept aside, compared field by field in the admin, and published (or discarded) by a Publisher."""
 
+# ruff: noqa: F811 (the role fixtures are imported from tests/api_support.py and requested by name)
+
 from http import HTTPStatus
 
 import pytest
@@ -12,7 +14,7 @@ from reversion.models import Version
 from chairmanship import publication
 from chairmanship.models import Correction, Document, PendingChange
 from tests import factories
-from tests.api_support import assert_problem, token_client
+from tests.api_support import assert_problem, editor, publisher, token_client  # noqa: F401 (fixtures)
 from tests.test_workflow import _messages, change_url, changelist_url, client_for, editorial_user, form_data
 
 pytestmark = pytest.mark.django_db
@@ -25,16 +27,6 @@ def _unthrottled(settings):
         "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute"},
     }
     cache.clear()
-
-
-@pytest.fixture
-def editor(django_user_model):
-    return editorial_user(django_user_model, "Editor")
-
-
-@pytest.fixture
-def publisher(django_user_model):
-    return editorial_user(django_user_model, "Publisher")
 
 
 def pending_url(record, change, verdict: str) -> str:

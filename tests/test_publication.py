@@ -1,6 +1,8 @@
 """The publication rules (``chairmanship.publication``): who may publish, schedule, unpublish, read unpublished
 records and delete published facts, and what a publish requires, as every path applies them."""
 
+# ruff: noqa: F811 (the role fixtures are imported from tests/api_support.py and requested by name)
+
 import datetime
 import re
 from pathlib import Path
@@ -11,21 +13,12 @@ from django.utils import timezone
 from chairmanship import publication
 from chairmanship.models import Document, PublicationStatus, Summit
 from tests import factories
+from tests.api_support import editor, publisher  # noqa: F401 (fixtures)
 from tests.test_workflow import editorial_user
 
 pytestmark = pytest.mark.django_db
 
 APP = Path(publication.__file__).parent
-
-
-@pytest.fixture
-def editor(django_user_model):
-    return editorial_user(django_user_model, "Editor")
-
-
-@pytest.fixture
-def publisher(django_user_model):
-    return editorial_user(django_user_model, "Publisher")
 
 
 def test_only_publishers_and_superusers_may_publish(editor, publisher, django_user_model):

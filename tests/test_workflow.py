@@ -14,25 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 
+from chairmanship import models
 from chairmanship.migrations import __name__ as migrations_package
-from chairmanship.models import (
-    Correction,
-    Document,
-    KeyFigure,
-    Membership,
-    PublicationStatus,
-    SlugRedirect,
-    Source,
-    Summit,
-)
-from tests.factories import (
-    DocumentFactory,
-    KeyFigureFactory,
-    MembershipFactory,
-    SourceFactory,
-    StateFactory,
-    SummitFactory,
-)
+from chairmanship.models import Correction, Document, PublicationStatus, SlugRedirect, Summit
+from tests import factories
+from tests.factories import DocumentFactory, SourceFactory, SummitFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -421,7 +407,7 @@ def test_editor_is_refused_the_delete_page_of_a_source_a_published_document_cite
     response = client_for(editor).post(_delete_url(source), {"post": "yes"}, follow=True)
 
     assert any("Astana Declaration" in message for message in _messages(response))
-    assert Source.objects.filter(pk=source.pk).exists()
+    assert models.Source.objects.filter(pk=source.pk).exists()
 
 
 def test_bulk_delete_never_leaves_a_published_document_without_a_source(publisher):
@@ -429,37 +415,37 @@ def test_bulk_delete_never_leaves_a_published_document_without_a_source(publishe
     DocumentFactory(title="Astana Declaration", sources=sources)
 
     response = client_for(publisher).post(
-        changelist_url(Source),
+        changelist_url(models.Source),
         {"action": "delete_selected", "_selected_action": [source.pk for source in sources], "post": "yes"},
         follow=True,
     )
 
     refusal = next(message for message in _messages(response) if "Nothing deleted" in message)
     assert "Astana Declaration" in refusal and "without a source" in refusal
-    assert Source.objects.count() == 2
+    assert models.Source.objects.count() == 2
 
 
 def test_editor_may_not_delete_a_membership_period_of_a_published_state(editor):
-    period = MembershipFactory(state=StateFactory(short_name="Kazakhstan"))
+    period = factories.MembershipFactory(state=factories.StateFactory(short_name="Kazakhstan"))
     client = client_for(editor)
 
     refused = client.post(
-        changelist_url(Membership),
+        changelist_url(models.Membership),
         {"action": "delete_selected", "_selected_action": [period.pk], "post": "yes"},
         follow=True,
     )
     inline = client.get(change_url(period.state)).context["inline_admin_formsets"][0]
 
     assert any("Kazakhstan" in message for message in _messages(refused))
-    assert Membership.objects.filter(pk=period.pk).exists()
+    assert models.Membership.objects.filter(pk=period.pk).exists()
     assert not inline.has_delete_permission and not inline.has_change_permission
 
 
 def test_editor_may_not_delete_a_key_figure_of_a_published_chairmanship(editor, publisher):
-    figure = KeyFigureFactory()
+    figure = factories.KeyFigureFactory()
 
     client_for(editor).post(_delete_url(figure), {"post": "yes"})
-    assert KeyFigure.objects.filter(pk=figure.pk).exists()
+    assert models.KeyFigure.objects.filter(pk=figure.pk).exists()
 
     client_for(publisher).post(_delete_url(figure), {"post": "yes"})
-    assert not KeyFigure.objects.filter(pk=figure.pk).exists()
+    assert not models.KeyFigure.objects.filter(pk=figure.pk).exists()
