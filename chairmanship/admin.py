@@ -331,6 +331,12 @@ class EditorialAdmin(GuardedDeletionAdmin):
         if getattr(request, "_pending_change", None) is None:
             super().save_related(request, form, formsets, change)
 
+    def construct_change_message(self, request, form, formsets, add=False):
+        if getattr(request, "_pending_change", None) is not None:
+            # Nothing was saved: the inline formsets hold no saved objects to describe.
+            return "Proposed a change for a Publisher to publish."
+        return super().construct_change_message(request, form, formsets, add)
+
     def response_change(self, request, obj):
         if getattr(request, "_pending_change", None) is None:
             return super().response_change(request, obj)
@@ -343,8 +349,6 @@ class EditorialAdmin(GuardedDeletionAdmin):
         return HttpResponseRedirect(request.path)
 
     def log_change(self, request, obj, message):
-        if getattr(request, "_pending_change", None) is not None:
-            message = "Proposed a change for a Publisher to publish."
         entry = super().log_change(request, obj, message)
         # The revision comment (set from the change message) also says what was publicly corrected.
         note = getattr(request, "_public_correction_note", "")

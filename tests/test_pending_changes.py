@@ -55,6 +55,33 @@ def test_an_editors_admin_change_to_a_published_document_stays_off_the_site(edit
     assert not Version.objects.get_for_object(document).filter(revision__user=editor).exists()
 
 
+@pytest.mark.parametrize("model", ["state", "summit", "chairmanship"])
+def test_records_edited_with_inline_rows_keep_those_rows_through_a_proposed_change(editor, publisher, model):
+    """A state's periods, a summit's documents and figures, a chairmanship's figures: shown read-only to the
+    Editor, untouched by the proposal and by its publication."""
+    # Valid codes: the state's own form checks them.
+    state = factories.StateFactory(summary="Old.", iso_alpha2="QA", iso_alpha3="QQA")
+    period = factories.MembershipFactory(state=state)
+    summit = factories.SummitFactory(host_state=state, summary="Old.")
+    factories.DocumentFactory(summit=summit)
+    chairmanship = factories.ChairmanshipFactory(state=state, summary="Old.")
+    factories.KeyFigureFactory(chairmanship=chairmanship)
+    record = {"state": state, "summit": summit, "chairmanship": chairmanship}[model]
+
+    change = propose_in_the_admin(editor, record, summary="New.")
+    record.refresh_from_db()
+    assert record.summary == "Old."
+    (pending,) = client_for(publisher).get(change_url(record)).context["pending_changes"]
+    assert [difference.label for difference in pending["differences"]] == ["Summary"]
+
+    client_for(publisher).post(pending_url(record, change, "publish"))
+
+    record.refresh_from_db()
+    assert record.summary == "New."
+    assert list(state.memberships.all()) == [period]
+    assert summit.documents.count() == chairmanship.figures.count() == 1
+
+
 def test_a_publisher_sees_the_proposed_change_field_by_field_and_finds_it_in_the_list(editor, publisher):
     new_source = factories.SourceFactory(title="SCO yearbook 2025")
     document = factories.DocumentFactory(title="Astana Declaration", summary="Signed by five states.")
