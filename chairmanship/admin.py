@@ -6,6 +6,7 @@ that tries anyway is refused. Every save records a revision (author, time, comme
 django-reversion; records can be compared version by version, reverted and recovered after deletion.
 """
 
+import copy
 import datetime
 import difflib
 import re
@@ -650,9 +651,36 @@ class StateAdmin(EditorialAdmin):
     )
 
 
-@admin.register(Membership)
-class MembershipAdmin(GuardedDeletionAdmin):
+class ShownRowAdmin(GuardedDeletionAdmin):
+    """Rows that published pages show (membership periods, key figures): an Editor reads those of a published
+    record, and a Publisher adds, changes or deletes them (``chairmanship.publication.shown_change_refusal``)."""
+
     actions = ("delete_selected",)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (
+            obj is None or publication.shown_change_refusal(user=request.user, before=obj, after=obj) is None
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        user = request.user
+        # The form writes its values onto ``obj`` itself: the row as stored is kept apart.
+        stored = copy.copy(obj)
+
+        class ShownRowForm(form):
+            def _post_clean(self):
+                super()._post_clean()
+                refusal = publication.shown_change_refusal(user=user, before=stored, after=self.instance)
+                if refusal:
+                    self.add_error(None, refusal)
+
+        return ShownRowForm
+
+
+@admin.register(Membership)
+class MembershipAdmin(ShownRowAdmin):
     list_display = ("state", "status", "start_date", "end_date", "summit")
     list_filter = ("status",)
     search_fields = ("state__short_name", "note")
@@ -755,8 +783,7 @@ class InitiativeAdmin(EditorialImportExportAdmin):
 
 
 @admin.register(KeyFigure)
-class KeyFigureAdmin(GuardedDeletionAdmin):
-    actions = ("delete_selected",)
+class KeyFigureAdmin(ShownRowAdmin):
     list_display = ("label", "display_value", "as_of", "chairmanship", "summit", "source")
     list_filter = ("unit", "qualifier")
     search_fields = ("label", "note", "unit")

@@ -341,6 +341,33 @@ def _deletion_refusals(*, user, records: list[models.Model]) -> tuple[list[str],
     return by_role, uncited
 
 
+def shown_change_refusal(*, user, before: models.Model | None, after: models.Model) -> str | None:
+    """Why ``user`` may not add or change a row that published pages show (a membership period of a published
+    state, a key figure of a published chairmanship or summit): it would go live unreviewed. None: allowed.
+
+    ``before`` is the row as stored (None for a new one), ``after`` as it would be saved; moving a row away
+    from a published record, or onto one, counts.
+    """
+    for record in (before, after):
+        if record is None or isinstance(record, Publishable):
+            continue
+        for shown in _shown_by(record):
+            if not may_publish(user, type(shown)):
+                return (
+                    f"Only a Publisher can add or change this {record._meta.verbose_name}: the published "
+                    f"{shown._meta.verbose_name} “{shown}” shows it, and the change would go live unreviewed. "
+                    "Ask a Publisher."
+                )
+    return None
+
+
+def check_shown_change(*, user, before: models.Model | None, after: models.Model) -> None:
+    """Raises ``NotAllowed`` when ``shown_change_refusal`` refuses."""
+    refusal = shown_change_refusal(user=user, before=before, after=after)
+    if refusal:
+        raise NotAllowed(refusal)
+
+
 def deletion_refusals(*, user, records: Iterable[models.Model]) -> list[str]:
     """Why ``user`` may not delete ``records`` (deleted together), one sentence each. Empty: allowed."""
     by_role, uncited = _deletion_refusals(user=user, records=list(records))

@@ -335,7 +335,9 @@ def test_an_unknown_related_slug_answers_400(editor_client):
 
 
 def test_overlapping_membership_periods_are_refused(editor_client):
-    existing = factories.MembershipFactory(start_date=datetime.date(2001, 6, 15))
+    existing = factories.MembershipFactory(
+        state=factories.StateFactory(draft=True), start_date=datetime.date(2001, 6, 15)
+    )
 
     response = editor_client.post(
         "/api/v1/memberships/",
@@ -460,3 +462,18 @@ def test_an_editor_deletes_a_key_figure_of_a_draft_chairmanship(editor_client):
     factories.KeyFigureFactory(slug="events", chairmanship=factories.ChairmanshipFactory(draft=True))
 
     assert editor_client.delete("/api/v1/key-figures/events/").status_code == HTTPStatus.NO_CONTENT
+
+
+def test_an_editor_may_not_change_or_add_a_membership_period_of_a_published_state(editor_client):
+    period = factories.MembershipFactory(state=factories.StateFactory(slug="kazakhstan", short_name="Kazakhstan"))
+
+    changed = editor_client.patch(f"/api/v1/memberships/{period.pk}/", {"note": "Rewritten."}, format="json")
+    added = editor_client.post(
+        "/api/v1/memberships/",
+        {"state": "kazakhstan", "status": "observer", "start_date": "1990-01-01", "end_date": "1991-01-01"},
+        format="json",
+    )
+
+    assert "Kazakhstan" in assert_problem(changed, HTTPStatus.FORBIDDEN)["detail"]
+    assert_problem(added, HTTPStatus.FORBIDDEN)
+    assert Membership.objects.get().note == ""

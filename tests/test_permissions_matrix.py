@@ -285,14 +285,17 @@ def api_rows() -> dict[str, list[Case]]:
             ]
         else:
             # A membership period of a published state and a key figure of a published chairmanship are on
-            # the public site: deleting them is a Publisher's act. The matrix's source and topic are cited nowhere.
+            # the public site: changing or deleting them is a Publisher's act. The matrix's source and topic
+            # are cited nowhere.
             shown_on_the_site = model in ("membership", "keyfigure")
             rows[rf"api/v1/^{prefix}/{lookup}/$"] = [
                 Case(detail, everyone(OK)),
                 Case(detail, everyone(OK), method="head"),
                 Case(detail, everyone(OK), method="options"),
                 Case(detail, roles(UNAUTHORIZED, BAD_REQUEST, BAD_REQUEST, BAD_REQUEST), method="put", data={}),
-                Case(detail, roles(UNAUTHORIZED, OK, OK, OK), method="patch", data={}),
+                Case(
+                    detail, roles(UNAUTHORIZED, FORBIDDEN if shown_on_the_site else OK, OK, OK), method="patch", data={}
+                ),
                 Case(
                     detail,
                     roles(UNAUTHORIZED, FORBIDDEN if shown_on_the_site else NO_CONTENT, NO_CONTENT, NO_CONTENT),

@@ -449,3 +449,21 @@ def test_editor_may_not_delete_a_key_figure_of_a_published_chairmanship(editor, 
 
     client_for(publisher).post(_delete_url(figure), {"post": "yes"})
     assert not models.KeyFigure.objects.filter(pk=figure.pk).exists()
+
+
+def test_editor_reads_but_may_not_change_or_add_a_period_of_a_published_state(editor):
+    state = factories.StateFactory(short_name="Kazakhstan")
+    period = factories.MembershipFactory(state=state, note="As recorded.")
+    client = client_for(editor)
+
+    page = client.get(change_url(period))
+    changed = client.post(change_url(period), {"state": state.pk, "status": "member", "start_date": "2001-06-15"})
+    added = client.post(
+        reverse("admin:chairmanship_membership_add"),
+        {"state": state.pk, "status": "observer", "start_date": "1990-01-01", "end_date": "1991-01-01"},
+    )
+
+    assert page.status_code == HTTPStatus.OK and not page.context["has_change_permission"]
+    assert changed.status_code == HTTPStatus.FORBIDDEN
+    assert "Only a Publisher can add or change" in str(added.context["adminform"].form.non_field_errors())
+    assert list(models.Membership.objects.all()) == [period]

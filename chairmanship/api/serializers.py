@@ -190,6 +190,11 @@ class ArchiveSerializer(serializers.ModelSerializer):
         for name, value in attrs.items():
             if name not in many_to_many:
                 setattr(candidate, name, value)
+        if not issubclass(model, Publishable):
+            with role_refusals_as_403():
+                publication.check_shown_change(
+                    user=getattr(self.context.get("request"), "user", None), before=self.instance, after=candidate
+                )
         try:
             candidate.full_clean(exclude=many_to_many)
         except DjangoValidationError as error:
