@@ -6,6 +6,7 @@ that tries anyway is refused. Every save records a revision (author, time, comme
 django-reversion; records can be compared version by version, reverted and recovered after deletion.
 """
 
+import copy
 import datetime
 import difflib
 import re
@@ -14,12 +15,14 @@ from http import HTTPStatus
 
 import reversion
 from django.contrib import admin, messages
+from django.contrib.admin import actions as admin_actions
 from django.contrib.admin.actions import delete_selected as delete_selected_unguarded
 from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models, router, transaction
 from django.db.models import ProtectedError, RestrictedError
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -30,8 +33,9 @@ from import_export.formats.base_formats import CSV, JSON, XLSX
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
+from chairmanship import publication
 from chairmanship.deletion import refusal_message
-from chairmanship.forms import EditorialForm, comparable
+from chairmanship.forms import EditorialForm, comparable, record_field_values
 from chairmanship.models import (
     Chairmanship,
     Correction,
@@ -39,6 +43,7 @@ from chairmanship.models import (
     Initiative,
     KeyFigure,
     Membership,
+    PendingChange,
     PublicationStatus,
     SlugRedirect,
     Source,
@@ -47,19 +52,9 @@ from chairmanship.models import (
     Topic,
 )
 from chairmanship.preview import SHARE_LINK_DEFAULT_DAYS, SHARE_LINK_MAX_DAYS, make_share_token
+from chairmanship.publication import PendingChangeOutdated, PublicationRefused, awaiting_review_counts, is_scheduled
 from chairmanship.resources import DocumentResource, InitiativeResource, SummitResource
 from chairmanship.security import admin_export_policy
-from chairmanship.services import (
-    PublicationRefused,
-    awaiting_review_counts,
-    can_publish,
-    is_scheduled,
-    mark_in_review,
-    mark_published,
-    mark_unpublished,
-    publication_problems,
-    publish_summit_with_documents,
-)
 
 PUBLICATION_FIELDSET = ("Publication", {"fields": ("status", "published_at")})
 
@@ -136,14 +131,54 @@ class PublicationStateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class MembershipInline(admin.TabularInline):
+class PendingChangeFilter(admin.SimpleListFilter):
+    """Published records with an Editor's change waiting for a Publisher."""
+
+    title = "proposed change"
+    parameter_name = "pending"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "Has a change waiting"), ("no", "No change waiting"))
+
+    def queryset(self, request, queryset):
+        waiting = models.Exists(
+            PendingChange.objects.filter(
+                content_type=ContentType.objects.get_for_model(queryset.model), object_id=models.OuterRef("pk")
+            )
+        )
+        match self.value():
+            case "yes":
+                return queryset.filter(waiting)
+            case "no":
+                return queryset.exclude(waiting)
+        return queryset
+
+
+class ShownByPublishedParentInline(admin.TabularInline):
+    """Rows shown on a published record's page (its membership periods, its key figures) are published facts
+    too: an Editor reads them there, and a Publisher adds, changes or deletes them."""
+
+    def _parent_allows(self, request, obj) -> bool:
+        return obj is None or not publication.goes_live_through_review(request.user, obj)
+
+    def has_add_permission(self, request, obj):
+        return super().has_add_permission(request, obj) and self._parent_allows(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._parent_allows(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._parent_allows(request, obj)
+
+
+class MembershipInline(ShownByPublishedParentInline):
     model = Membership
     extra = 0
     fields = ("status", "start_date", "end_date", "summit", "note", "sources")
     autocomplete_fields = ("summit", "sources")
 
 
-class DocumentInline(admin.TabularInline):
+class DocumentInline(ShownByPublishedParentInline):
     model = Document
     extra = 0
     fields = ("title", "document_type", "date", "adoption", "status")
@@ -152,7 +187,7 @@ class DocumentInline(admin.TabularInline):
     show_change_link = True
 
 
-class KeyFigureInline(admin.TabularInline):
+class KeyFigureInline(ShownByPublishedParentInline):
     model = KeyFigure
     extra = 0
     fields = ("label", "qualifier", "value", "unit", "as_of", "period", "source")
@@ -225,35 +260,69 @@ def version_differences(model: type[models.Model], old: dict, new: dict) -> list
     return differences
 
 
+# --- Deleting what published content shows ---------------------------------------------------------
+
+
+class GuardedDeletionAdmin(ArchiveAdmin):
+    """Deletes only what ``chairmanship.publication.deletion_refusals`` allows, on the delete page, the bulk
+    action and the delete itself, and says why it refuses (naming the published record concerned)."""
+
+    def delete_view(self, request, object_id, extra_context=None):
+        record = self.get_object(request, unquote(object_id))
+        if record is not None and self.has_delete_permission(request):
+            refusals = publication.deletion_refusals(user=request.user, records=[record])
+            if refusals:
+                for refusal in refusals:
+                    self.message_user(request, refusal, messages.ERROR)
+                return redirect(
+                    f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_change", record.pk
+                )
+        return super().delete_view(request, object_id, extra_context)
+
+    @admin.action(permissions=("delete",), description=admin_actions.delete_selected.short_description)
+    def delete_selected(self, request, queryset):
+        refusals = publication.deletion_refusals(user=request.user, records=queryset)
+        if refusals:
+            for refusal in refusals:
+                self.message_user(request, f"Nothing deleted. {refusal}", messages.ERROR)
+            return None
+        # The module's all-or-nothing "delete selected", which this action narrows by the role rules.
+        return delete_selected(self, request, queryset)
+
+    def delete_model(self, request, obj):
+        publication.check_deletion(user=request.user, records=[obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        publication.check_deletion(user=request.user, records=queryset)
+        super().delete_queryset(request, queryset)
+
+
 # --- The editorial admin ---------------------------------------------------------------------------
 
 
-class EditorialAdmin(ArchiveAdmin):
+class EditorialAdmin(GuardedDeletionAdmin):
     """Shared by every publishable model: role-aware form and actions, history, preview links."""
 
     form = EditorialForm
     change_form_template = "admin/chairmanship/editorial_change_form.html"
     object_history_template = "admin/chairmanship/object_history.html"
     history_latest_first = True
-    actions = ("submit_for_review", "publish", "unpublish")
+    actions = ("delete_selected", "submit_for_review", "publish", "unpublish")
     list_per_page = 50
 
     # Role checks ----------------------------------------------------------------------------------
 
     def has_publish_permission(self, request) -> bool:
-        return can_publish(request.user, self.model)
+        return publication.may_publish(request.user, self.model)
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
-        if not self.has_publish_permission(request):
-            readonly.append("published_at")
-            if obj is not None and obj.status == PublicationStatus.PUBLISHED:
-                readonly.append("status")
-        return readonly
+        locked = publication.locked_publication_fields(request.user, self.model, obj)
+        return [*super().get_readonly_fields(request, obj), *locked]
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
-        if db_field.name == "status" and not self.has_publish_permission(request):
-            kwargs["choices"] = [choice for choice in PublicationStatus.choices if choice[0] != "published"]
+        if db_field.name == "status":
+            kwargs["choices"] = publication.offered_statuses(request.user, self.model)
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
@@ -280,26 +349,53 @@ class EditorialAdmin(ArchiveAdmin):
             # A revert restores content; the publication state stays unless a Publisher changes it, and
             # the version keeps rising so editors who loaded the newer version are still warned.
             obj.version = max(obj.version, before["version"])
-            if not self.has_publish_permission(request):
-                obj.status, obj.published_at = before["status"], before["published_at"]
-        elif not self.has_publish_permission(request):
-            self._refuse_publication_change(obj, change)
+            publication.keep_publication_through_revert(
+                obj, user=request.user, status=before["status"], published_at=before["published_at"]
+            )
+        else:
+            stored = publication.stored_publication(obj) if change else None
+            publication.check_publication_change(
+                user=request.user, model=type(obj), before=stored, status=obj.status, published_at=obj.published_at
+            )
+            if publication.goes_live_through_review(request.user, stored):
+                many_to_many = {
+                    field.name: form.cleaned_data[field.name]
+                    for field in obj._meta.many_to_many
+                    if field.name in form.cleaned_data
+                }
+                request._pending_change = publication.propose_change(
+                    obj,
+                    user=request.user,
+                    many_to_many=many_to_many,
+                    correction_note=form.cleaned_data.get("correction_note") or "",
+                )
+                return
         super().save_model(request, obj, form, change)
         note = form.cleaned_data.get("correction_note")
         if note:
             Correction.objects.create(record=obj, note=note, author=request.user)
             request._public_correction_note = note
 
-    def _refuse_publication_change(self, obj, change: bool) -> None:
-        stored = (
-            type(obj).objects.filter(pk=obj.pk).values("status", "published_at").first()
-            if change
-            else {"status": PublicationStatus.DRAFT, "published_at": None}
+    def save_related(self, request, form, formsets, change):
+        if getattr(request, "_pending_change", None) is None:
+            super().save_related(request, form, formsets, change)
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        if getattr(request, "_pending_change", None) is not None:
+            # Nothing was saved: the inline formsets hold no saved objects to describe.
+            return "Proposed a change for a Publisher to publish."
+        return super().construct_change_message(request, form, formsets, add)
+
+    def response_change(self, request, obj):
+        if getattr(request, "_pending_change", None) is None:
+            return super().response_change(request, obj)
+        self.message_user(
+            request,
+            f"Your change to “{obj}” waits for a Publisher. The public site shows the record as it was until a "
+            "Publisher publishes your change.",
+            messages.SUCCESS,
         )
-        publishing = obj.status == PublicationStatus.PUBLISHED and stored["status"] != PublicationStatus.PUBLISHED
-        unpublishing = stored["status"] == PublicationStatus.PUBLISHED and obj.status != PublicationStatus.PUBLISHED
-        if publishing or unpublishing or obj.published_at != stored["published_at"]:
-            raise PermissionDenied("Only a Publisher can publish, schedule or unpublish.")
+        return HttpResponseRedirect(request.path)
 
     def log_change(self, request, obj, message):
         entry = super().log_change(request, obj, message)
@@ -317,15 +413,24 @@ class EditorialAdmin(ArchiveAdmin):
         ) or {"version": 0, "status": PublicationStatus.DRAFT, "published_at": None}
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST" and publication.goes_live_through_review(
+            request.user, self.model._default_manager.filter(pk=unquote(object_id)).first()
+        ):
+            # A revert writes the old version (its related records included) at once: a Publisher's act here.
+            self.message_user(
+                request,
+                "Reverting a published record is a Publisher's act. Edit the record instead: your change will wait "
+                "for a Publisher.",
+                messages.ERROR,
+            )
+            return redirect(f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_history", object_id)
         self._remember_state_before_revert(request, unquote(object_id))
         return super().revision_view(request, object_id, version_id, extra_context)
 
     def recover_view(self, request, version_id, extra_context=None):
         version = get_object_or_404(Version, pk=version_id)
+        # The record no longer exists: its state before is a draft's, which it keeps unless a Publisher recovers it.
         self._remember_state_before_revert(request, version.object_id)
-        if not self.has_publish_permission(request):
-            # A recovered record comes back as a draft unless a Publisher recovers it.
-            request._editorial_state_before_revert.update(status=PublicationStatus.DRAFT, published_at=None)
         return super().recover_view(request, version_id, extra_context)
 
     def history_view(self, request, object_id, extra_context=None):
@@ -427,11 +532,70 @@ class EditorialAdmin(ArchiveAdmin):
                 self.admin_site.admin_view(self.share_view),
                 name="{}_{}_share".format(*info),
             ),
+            path(
+                "<path:object_id>/pending/<int:change_id>/publish/",
+                self.admin_site.admin_view(self.publish_pending_view),
+                name="{}_{}_pending_publish".format(*info),
+            ),
+            path(
+                "<path:object_id>/pending/<int:change_id>/discard/",
+                self.admin_site.admin_view(self.discard_pending_view),
+                name="{}_{}_pending_discard".format(*info),
+            ),
         ]
         return extra + super().get_urls()
 
+    # Changes waiting for a Publisher ----------------------------------------------------------------
+
+    def pending_changes(self, record) -> list[dict]:
+        """Each change proposed to ``record``, compared field by field with the live record."""
+        current = record_field_values(record)
+        compared = []
+        for change in PendingChange.objects.for_record(record):
+            values, many_to_many = publication.proposed_values(change)
+            proposed = {
+                **current,
+                **values,
+                **{self.model._meta.get_field(name).attname: keys for name, keys in many_to_many.items()},
+            }
+            compared.append(
+                {
+                    "change": change,
+                    "differences": version_differences(self.model, current, proposed),
+                    "outdated": change.base_version != record.version,
+                }
+            )
+        return compared
+
+    def _decide_pending(self, request, object_id, change_id, decide, done: str):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        record = get_object_or_404(self.model, pk=unquote(object_id))
+        change = get_object_or_404(PendingChange.objects.for_record(record), pk=change_id)
+        try:
+            decide(change, user=request.user)
+        except (PendingChangeOutdated, PublicationRefused) as refusal:
+            self.message_user(request, f"Not published: {refusal}", messages.ERROR)
+        else:
+            self.log_change(request, record, f"{done} a change proposed by {change.author or 'someone'}.")
+            self.message_user(request, f"{done} the proposed change to “{record}”.", messages.SUCCESS)
+        return redirect(f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_change", record.pk)
+
+    def publish_pending_view(self, request, object_id, change_id):
+        return self._decide_pending(request, object_id, change_id, publication.publish_pending_change, "Published")
+
+    def discard_pending_view(self, request, object_id, change_id):
+        return self._decide_pending(request, object_id, change_id, publication.discard_pending_change, "Discarded")
+
+    def get_list_filter(self, request):
+        return (*super().get_list_filter(request), PendingChangeFilter)
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["may_publish"] = self.has_publish_permission(request)
+        if obj is not None and obj.pk is not None:
+            context["pending_changes"] = self.pending_changes(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # List display and actions -----------------------------------------------------------------------
@@ -451,55 +615,40 @@ class EditorialAdmin(ArchiveAdmin):
         if not changed and not refused:
             self.message_user(request, "Nothing to do.", messages.INFO)
 
-    def _save_from_action(self, request, record, message: str) -> None:
-        record.save()
-        self.log_change(request, record, message)
-
     @admin.action(description="Submit selected for review", permissions=("change",))
     def submit_for_review(self, request, queryset):
         changed, refused = [], []
         for record in queryset:
-            if record.status != PublicationStatus.DRAFT:
-                refused.append((record, f"it is already {record.get_status_display().lower()}."))
+            reason = publication.submit_for_review(record)
+            if reason:
+                refused.append((record, reason))
                 continue
-            mark_in_review(record)
-            self._save_from_action(request, record, "Submitted for review.")
+            self.log_change(request, record, "Submitted for review.")
             changed.append(record)
         self._report(request, "submitted for review", changed, refused)
 
-    @admin.action(description="Publish selected (scheduled when the publication time is in the future)")
-    def publish(self, request, queryset):
-        if not self.has_publish_permission(request):
-            raise PermissionDenied
+    def _apply_to_each(self, request, queryset, change, verb: str, message: str) -> None:
+        """Applies a ``chairmanship.publication`` change to each record, reporting what it refused."""
         changed, refused = [], []
         for record in queryset:
-            if record.status == PublicationStatus.PUBLISHED:
-                refused.append((record, "it is already published."))
+            try:
+                change(record, user=request.user)
+            except PublicationRefused as refusal:
+                refused.append((record, " ".join(refusal.problems[record])))
                 continue
-            problems = publication_problems(record)
-            if problems:
-                refused.append((record, " ".join(problems)))
-                continue
-            mark_published(record)
-            self._save_from_action(request, record, "Published.")
+            self.log_change(request, record, message)
             changed.append(record)
-        self._report(request, "published", changed, refused)
+        self._report(request, verb, changed, refused)
+
+    @admin.action(description="Publish selected (scheduled when the publication time is in the future)")
+    def publish(self, request, queryset):
+        self._apply_to_each(request, queryset, publication.publish, "published", "Published.")
 
     publish.allowed_permissions = ("publish",)
 
     @admin.action(description="Unpublish selected (back to draft)")
     def unpublish(self, request, queryset):
-        if not self.has_publish_permission(request):
-            raise PermissionDenied
-        changed, refused = [], []
-        for record in queryset:
-            if record.status != PublicationStatus.PUBLISHED:
-                refused.append((record, "it is not published."))
-                continue
-            mark_unpublished(record)
-            self._save_from_action(request, record, "Unpublished.")
-            changed.append(record)
-        self._report(request, "unpublished", changed, refused)
+        self._apply_to_each(request, queryset, publication.unpublish, "unpublished", "Unpublished.")
 
     unpublish.allowed_permissions = ("publish",)
 
@@ -524,7 +673,8 @@ class EditorialImportExportAdmin(ImportExportMixin, EditorialAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(ArchiveAdmin):
+class SourceAdmin(GuardedDeletionAdmin):
+    actions = ("delete_selected",)
     list_display = ("title", "publisher", "published_on", "url")
     search_fields = ("title", "publisher", "author", "url", "note")
     list_filter = ("publisher",)
@@ -553,8 +703,36 @@ class StateAdmin(EditorialAdmin):
     )
 
 
+class ShownRowAdmin(GuardedDeletionAdmin):
+    """Rows that published pages show (membership periods, key figures): an Editor reads those of a published
+    record, and a Publisher adds, changes or deletes them (``chairmanship.publication.shown_change_refusal``)."""
+
+    actions = ("delete_selected",)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (
+            obj is None or publication.shown_change_refusal(user=request.user, before=obj, after=obj) is None
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        user = request.user
+        # The form writes its values onto ``obj`` itself: the row as stored is kept apart.
+        stored = copy.copy(obj)
+
+        class ShownRowForm(form):
+            def _post_clean(self):
+                super()._post_clean()
+                refusal = publication.shown_change_refusal(user=user, before=stored, after=self.instance)
+                if refusal:
+                    self.add_error(None, refusal)
+
+        return ShownRowForm
+
+
 @admin.register(Membership)
-class MembershipAdmin(ArchiveAdmin):
+class MembershipAdmin(ShownRowAdmin):
     list_display = ("state", "status", "start_date", "end_date", "summit")
     list_filter = ("status",)
     search_fields = ("state__short_name", "note")
@@ -601,11 +779,9 @@ class SummitAdmin(EditorialImportExportAdmin):
 
     @admin.action(description="Publish selected with their documents (all or nothing per summit)")
     def publish_with_documents(self, request, queryset):
-        if not self.has_publish_permission(request) or not can_publish(request.user, Document):
-            raise PermissionDenied
         for summit in queryset:
             try:
-                documents = publish_summit_with_documents(summit)
+                documents = publication.publish_summit_with_documents(summit, user=request.user)
             except PublicationRefused as refusal:
                 reasons = "; ".join(
                     f"“{record}”: {' '.join(problems)}" for record, problems in refusal.problems.items()
@@ -659,7 +835,7 @@ class InitiativeAdmin(EditorialImportExportAdmin):
 
 
 @admin.register(KeyFigure)
-class KeyFigureAdmin(ArchiveAdmin):
+class KeyFigureAdmin(ShownRowAdmin):
     list_display = ("label", "display_value", "as_of", "chairmanship", "summit", "source")
     list_filter = ("unit", "qualifier")
     search_fields = ("label", "note", "unit")

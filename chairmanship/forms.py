@@ -20,7 +20,7 @@ from reversion.errors import RevertError
 from reversion.models import Version
 
 from chairmanship.models import PublicationStatus, Publishable
-from chairmanship.services import publication_problems
+from chairmanship.publication import normalized_published_at, publication_problems
 
 
 def record_field_values(record: Publishable) -> dict:
@@ -72,13 +72,10 @@ class EditorialForm(forms.ModelForm):
         cleaned_data = super().clean()
         if self.instance.pk is not None:
             self._refuse_conflicting_edit()
-        status = cleaned_data.get("status", self.instance.status)
         if "published_at" in self.fields:
-            if status == PublicationStatus.PUBLISHED and not cleaned_data.get("published_at"):
-                cleaned_data["published_at"] = timezone.now()
-            elif status != PublicationStatus.PUBLISHED:
-                # Only a published record has a publication time; a future one schedules it.
-                cleaned_data["published_at"] = None
+            cleaned_data["published_at"] = normalized_published_at(
+                status=cleaned_data.get("status", self.instance.status), published_at=cleaned_data.get("published_at")
+            )
         if (
             cleaned_data.get("correction_note")
             and getattr(self.instance, "_stored_status", None) != PublicationStatus.PUBLISHED

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import FileExtensionValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -725,6 +726,8 @@ class Publishable(models.Model):
         max_length=rich_text.EXCERPT_LENGTH, blank=True, editable=False, help_text="The summary as plain words."
     )
     corrections = GenericRelation("chairmanship.Correction")
+    # An Editor's proposed changes to the published record go with it when it is deleted.
+    pending_changes = GenericRelation("chairmanship.PendingChange")
 
     # The Markdown fields whose sanitised HTML is stored beside them as ``<name>_html``.
     markdown_fields: tuple[str, ...] = ("summary",)
@@ -1204,3 +1207,45 @@ for _model in (Chairmanship, Summit, Document, Initiative):
 reversion.register(State, follow=("memberships",), exclude=State.rendered_fields())
 for _model in (State, Chairmanship, Summit, Document, Initiative):
     pre_save.connect(render_markdown_before_save, sender=_model)
+
+
+class PendingChangeQuerySet(models.QuerySet):
+    def for_record(self, record):
+        """The changes waiting for a Publisher on ``record``, oldest first, with their authors."""
+        return self.filter(content_type=ContentType.objects.get_for_model(record), object_id=record.pk).select_related(
+            "author"
+        )
+
+
+class PendingChange(models.Model):
+    """An Editor's change to a published record, kept aside until a Publisher publishes or discards it.
+
+    The live record stays as it is meanwhile. ``data`` holds the proposed content (the record's fields as
+    Django's serializer writes them, many-to-many relations as lists of keys; never the publication
+    state); ``base_version`` is the record's version it was made on, so that publishing it is refused once
+    the record has moved on. ``chairmanship.publication`` writes, publishes and discards these.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    data = models.JSONField(encoder=DjangoJSONEncoder)
+    base_version = models.PositiveIntegerField()
+    correction_note = models.TextField(
+        blank=True,
+        validators=long_text_validators(NOTE_MAX_LENGTH),
+        help_text="The public correction note to log when published.",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = PendingChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("created_at", "pk")
+        indexes = [models.Index(fields=("content_type", "object_id"))]
+
+    def __str__(self):
+        return f"Pending change to {self.content_type.model} #{self.object_id} by {self.author or 'someone'}"

@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from chairmanship.models import Publishable
+from chairmanship.publication import may_read_unpublished
 from chairmanship.views import (
     ChairmanshipDetailView,
     DocumentDetailView,
@@ -81,7 +82,7 @@ def _not_for_search_engines(response):
 @staff_member_required
 def preview(request, model: str, slug: str):
     view = PREVIEW_VIEWS.get(model)
-    if view is None or not request.user.has_perm(f"chairmanship.view_{model}"):
+    if view is None or not may_read_unpublished(request.user, view.model):
         raise Http404("No such preview.")
     return _not_for_search_engines(view.as_view()(request, slug=slug))
 

@@ -5,7 +5,8 @@ archive and survives a database rebuild; dates and times are ISO 8601 in UTC, as
 an exported file imports back unchanged. An import is all or nothing: when any row is invalid,
 nothing is saved and every bad row is listed with its error. It records one revision, and it follows
 the roles: an Editor's rows arrive as drafts, and only a Publisher's rows may publish (after the same
-completeness checks as the admin).
+completeness checks as the admin). An Editor's row changing a published record does not go live: it is
+kept as a proposed change for a Publisher, as the admin and the API keep it.
 """
 
 import datetime
@@ -17,8 +18,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from import_export import fields, resources, widgets
 
+from chairmanship import publication
 from chairmanship.models import Chairmanship, Document, Initiative, PublicationStatus, Source, State, Summit, Topic
-from chairmanship.services import can_publish, mark_published, publication_problems
 
 PUBLICATION_FIELDS = ("status", "published_at")
 
@@ -103,7 +104,7 @@ class EditorialResource(resources.ModelResource):
 
     @property
     def may_publish(self) -> bool:
-        return self.user is not None and can_publish(self.user, self._meta.model)
+        return publication.may_publish(self.user, self._meta.model)
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
         # Any invalid row rolls the whole import back, so a file is imported completely or not at all.
@@ -140,14 +141,29 @@ class EditorialResource(resources.ModelResource):
                     related[field.attribute] = field.clean(row, **kwargs)
                 except ValueError as error:
                     errors[field.attribute] = ValidationError(str(error), code="invalid")
+        instance.published_at = publication.normalized_published_at(
+            status=instance.status, published_at=instance.published_at
+        )
         if instance.status == PublicationStatus.PUBLISHED and "status" not in errors:
-            mark_published(instance)
             sources = related.get("sources")
-            problems = publication_problems(instance, sources=sources if "sources" in related else None)
+            problems = publication.publication_problems(instance, sources=sources if "sources" in related else None)
             if problems:
                 errors["status"] = ValidationError([f"Not ready to publish: {problem}" for problem in problems])
         if errors:
             raise ValidationError(errors)
+        if instance.pk is not None and publication.goes_live_through_review(self.user, instance):
+            instance._proposed_many_to_many = related
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        proposed = getattr(instance, "_proposed_many_to_many", None)
+        if proposed is None:
+            super().save_instance(instance, is_create, row, **kwargs)
+        elif not self._is_dry_run(kwargs) or self._is_using_transactions(kwargs):
+            publication.propose_change(instance, user=self.user, many_to_many=proposed)
+
+    def save_m2m(self, instance, row, **kwargs):
+        if getattr(instance, "_proposed_many_to_many", None) is None:
+            super().save_m2m(instance, row, **kwargs)
 
 
 class DocumentResource(EditorialResource):

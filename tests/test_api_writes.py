@@ -7,11 +7,12 @@ import datetime
 from http import HTTPStatus
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 from reversion.models import Version
 
-from chairmanship.models import Document, PublicationStatus, Source, State, Topic
+from chairmanship.models import Document, KeyFigure, Membership, PublicationStatus, Source, State, Topic
 from tests import factories
 from tests.api_support import (  # noqa: F401 (fixtures)
     api_client,
@@ -100,6 +101,27 @@ def test_editors_read_drafts_and_scheduled_records(editor_client):
     assert editor_client.get("/api/v1/documents/draft/").json()["status"] == PublicationStatus.DRAFT
 
 
+def test_a_staff_account_without_a_role_reads_no_draft_on_any_path(django_user_model):
+    """Staff status lets an account sign in; only the model's view permission shows drafts (API, preview, admin)."""
+    bystander = django_user_model.objects.create_user("bystander", password="password", is_staff=True)
+    factories.DocumentFactory(slug="public")
+    draft = factories.DocumentFactory(slug="draft", draft=True)
+    factories.DocumentFactory(slug="scheduled", scheduled=True)
+    api = token_client(bystander)
+    browser = Client()
+    browser.force_login(bystander)
+
+    listing = api.get("/api/v1/documents/").json()
+    detail = api.get("/api/v1/documents/draft/")
+    preview = browser.get(f"/preview/document/{draft.slug}/")
+    admin_page = browser.get(f"/admin/chairmanship/document/{draft.pk}/change/")
+
+    assert [item["slug"] for item in listing["results"]] == ["public"]
+    assert detail.status_code == HTTPStatus.NOT_FOUND
+    assert preview.status_code == HTTPStatus.NOT_FOUND
+    assert admin_page.status_code == HTTPStatus.FORBIDDEN
+
+
 # --- Who may write ---------------------------------------------------------------------------------------
 
 
@@ -139,13 +161,16 @@ def test_an_editor_creates_a_draft_and_the_revision_names_them(editor_client, ed
     assert version.revision.comment.startswith("Changed through the API: created")
 
 
-def test_an_editor_edits_a_published_document_without_publishing_anything(editor_client):
-    factories.DocumentFactory(slug="published")
+def test_an_editors_change_to_a_published_document_waits_for_a_publisher(editor_client, api_client):
+    factories.DocumentFactory(slug="published", summary="As signed.")
 
     response = editor_client.patch("/api/v1/documents/published/", {"summary": "Corrected."}, format="json")
 
-    assert response.status_code == HTTPStatus.OK, response.content
-    assert Document.objects.get(slug="published").summary == "Corrected."
+    assert response.status_code == HTTPStatus.ACCEPTED, response.content
+    assert response.json()["proposed"] == {"summary": "Corrected."}
+    assert response.json()["record"] == "http://testserver/api/v1/documents/published/"
+    assert Document.objects.get(slug="published").summary == "As signed."
+    assert api_client.get("/api/v1/documents/published/").json()["summary"] == "As signed."
 
 
 def test_an_editor_may_not_publish_a_document(editor_client):
@@ -175,6 +200,38 @@ def test_an_editor_may_not_reschedule_or_unpublish_a_published_document(editor_c
     assert_problem(reschedule, HTTPStatus.FORBIDDEN)
     assert_problem(unpublish, HTTPStatus.FORBIDDEN)
     assert Document.objects.get(slug="published").is_public
+
+
+def test_an_editor_may_not_give_a_draft_a_publication_time(editor_client, publisher):
+    """An Editor's publication time would schedule the record once a Publisher publishes it."""
+    factories.DocumentFactory(slug="draft", draft=True)
+    later = (timezone.now() + datetime.timedelta(days=3)).isoformat()
+
+    response = editor_client.patch("/api/v1/documents/draft/", {"published_at": later}, format="json")
+
+    body = assert_problem(response, HTTPStatus.FORBIDDEN)
+    assert "Only a Publisher" in body["detail"]
+    assert Document.objects.get(slug="draft").published_at is None
+
+
+def test_an_editor_may_not_create_a_draft_with_a_publication_time(editor_client):
+    later = (timezone.now() + datetime.timedelta(days=3)).isoformat()
+
+    response = editor_client.post("/api/v1/documents/", new_document(published_at=later), format="json")
+
+    assert_problem(response, HTTPStatus.FORBIDDEN)
+    assert not Document.objects.exists()
+
+
+def test_a_publication_time_without_the_published_status_answers_400(publisher_client):
+    factories.DocumentFactory(slug="draft", draft=True)
+    later = (timezone.now() + datetime.timedelta(days=3)).isoformat()
+
+    response = publisher_client.patch("/api/v1/documents/draft/", {"published_at": later}, format="json")
+
+    body = assert_problem(response, HTTPStatus.BAD_REQUEST)
+    assert list(body["errors"]) == ["published_at"]
+    assert Document.objects.get(slug="draft").published_at is None
 
 
 def test_an_editor_may_not_delete_a_published_document(editor_client):
@@ -270,7 +327,9 @@ def test_an_unknown_related_slug_answers_400(editor_client):
 
 
 def test_overlapping_membership_periods_are_refused(editor_client):
-    existing = factories.MembershipFactory(start_date=datetime.date(2001, 6, 15))
+    existing = factories.MembershipFactory(
+        state=factories.StateFactory(draft=True), start_date=datetime.date(2001, 6, 15)
+    )
 
     response = editor_client.post(
         "/api/v1/memberships/",
@@ -285,12 +344,12 @@ def test_overlapping_membership_periods_are_refused(editor_client):
 # --- Lost updates -------------------------------------------------------------------------------------------
 
 
-def test_a_write_with_a_stale_if_match_answers_412_and_changes_nothing(editor_client):
+def test_a_write_with_a_stale_if_match_answers_412_and_changes_nothing(publisher_client):
     factories.DocumentFactory(slug="contested", summary="Original.")
-    stale = editor_client.get("/api/v1/documents/contested/")["ETag"]
-    editor_client.patch("/api/v1/documents/contested/", {"summary": "First edit."}, format="json")
+    stale = publisher_client.get("/api/v1/documents/contested/")["ETag"]
+    publisher_client.patch("/api/v1/documents/contested/", {"summary": "First edit."}, format="json")
 
-    response = editor_client.patch(
+    response = publisher_client.patch(
         "/api/v1/documents/contested/", {"summary": "Second edit."}, format="json", HTTP_IF_MATCH=stale
     )
 
@@ -299,17 +358,17 @@ def test_a_write_with_a_stale_if_match_answers_412_and_changes_nothing(editor_cl
     assert Document.objects.get(slug="contested").summary == "First edit."
 
 
-def test_a_write_with_the_current_if_match_succeeds_and_answers_the_new_etag(editor_client):
+def test_a_write_with_the_current_if_match_succeeds_and_answers_the_new_etag(publisher_client):
     factories.DocumentFactory(slug="current")
-    etag = editor_client.get("/api/v1/documents/current/")["ETag"]
+    etag = publisher_client.get("/api/v1/documents/current/")["ETag"]
 
-    response = editor_client.patch(
+    response = publisher_client.patch(
         "/api/v1/documents/current/", {"summary": "Edited."}, format="json", HTTP_IF_MATCH=etag
     )
 
     assert response.status_code == HTTPStatus.OK, response.content
     assert response["ETag"] != etag
-    assert response["ETag"] == editor_client.get("/api/v1/documents/current/")["ETag"]
+    assert response["ETag"] == publisher_client.get("/api/v1/documents/current/")["ETag"]
 
 
 def test_if_match_protects_unversioned_records_too(editor_client):
@@ -359,3 +418,81 @@ def test_the_browsable_api_offers_an_editor_a_form_with_slugs_to_choose(client, 
     assert response.status_code == HTTPStatus.OK
     assert response["Content-Type"].startswith("text/html")
     assert '<option value="energy"' in response.content.decode()
+
+
+# --- Deleting what published content shows ------------------------------------------------------------------
+
+
+def test_an_editor_may_not_delete_a_source_that_a_published_record_cites(editor_client):
+    source = factories.SourceFactory(slug="yearbook")
+    factories.DocumentFactory(title="Astana Declaration", sources=[source, factories.SourceFactory()])
+
+    response = editor_client.delete("/api/v1/sources/yearbook/")
+
+    body = assert_problem(response, HTTPStatus.FORBIDDEN)
+    assert "Astana Declaration" in body["detail"]
+    assert Source.objects.filter(slug="yearbook").exists()
+
+
+def test_an_editor_deletes_a_source_that_only_drafts_cite(editor_client):
+    source = factories.SourceFactory(slug="yearbook")
+    factories.DocumentFactory(draft=True, sources=[source])
+
+    assert editor_client.delete("/api/v1/sources/yearbook/").status_code == HTTPStatus.NO_CONTENT
+
+
+def test_not_even_a_publisher_deletes_the_last_source_of_a_published_record(publisher_client):
+    source = factories.SourceFactory(slug="yearbook")
+    factories.DocumentFactory(title="Astana Declaration", sources=[source])
+
+    response = publisher_client.delete("/api/v1/sources/yearbook/")
+
+    body = assert_problem(response, HTTPStatus.CONFLICT)
+    assert "Astana Declaration" in body["detail"] and "without a source" in body["detail"]
+    assert Source.objects.filter(slug="yearbook").exists()
+
+
+def test_a_publisher_deletes_a_source_of_a_published_record_that_cites_another(publisher_client):
+    source = factories.SourceFactory(slug="yearbook")
+    document = factories.DocumentFactory(sources=[source, factories.SourceFactory()])
+
+    assert publisher_client.delete("/api/v1/sources/yearbook/").status_code == HTTPStatus.NO_CONTENT
+    assert document.sources.count() == 1
+
+
+def test_an_editor_may_not_delete_a_membership_period_of_a_published_state(editor_client, publisher_client):
+    period = factories.MembershipFactory(state=factories.StateFactory(short_name="Kazakhstan"))
+
+    response = editor_client.delete(f"/api/v1/memberships/{period.pk}/")
+
+    assert "Kazakhstan" in assert_problem(response, HTTPStatus.FORBIDDEN)["detail"]
+    assert Membership.objects.filter(pk=period.pk).exists()
+    assert publisher_client.delete(f"/api/v1/memberships/{period.pk}/").status_code == HTTPStatus.NO_CONTENT
+
+
+def test_an_editor_may_not_delete_a_key_figure_of_a_published_chairmanship(editor_client):
+    figure = factories.KeyFigureFactory(slug="events")
+
+    assert_problem(editor_client.delete("/api/v1/key-figures/events/"), HTTPStatus.FORBIDDEN)
+    assert KeyFigure.objects.filter(pk=figure.pk).exists()
+
+
+def test_an_editor_deletes_a_key_figure_of_a_draft_chairmanship(editor_client):
+    factories.KeyFigureFactory(slug="events", chairmanship=factories.ChairmanshipFactory(draft=True))
+
+    assert editor_client.delete("/api/v1/key-figures/events/").status_code == HTTPStatus.NO_CONTENT
+
+
+def test_an_editor_may_not_change_or_add_a_membership_period_of_a_published_state(editor_client):
+    period = factories.MembershipFactory(state=factories.StateFactory(slug="kazakhstan", short_name="Kazakhstan"))
+
+    changed = editor_client.patch(f"/api/v1/memberships/{period.pk}/", {"note": "Rewritten."}, format="json")
+    added = editor_client.post(
+        "/api/v1/memberships/",
+        {"state": "kazakhstan", "status": "observer", "start_date": "1990-01-01", "end_date": "1991-01-01"},
+        format="json",
+    )
+
+    assert "Kazakhstan" in assert_problem(changed, HTTPStatus.FORBIDDEN)["detail"]
+    assert_problem(added, HTTPStatus.FORBIDDEN)
+    assert Membership.objects.get().note == ""

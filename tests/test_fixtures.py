@@ -210,7 +210,7 @@ def test_all_fixture_content_is_published():
 
 
 def test_every_published_fixture_record_passes_the_publication_checks():
-    from chairmanship.services import publication_problems
+    from chairmanship.publication import publication_problems
 
     for model in (State, Chairmanship, Summit, Document, Initiative):
         for record in model.objects.published():

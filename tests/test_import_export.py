@@ -15,7 +15,7 @@ from django.urls import reverse
 from import_export.formats.base_formats import CSV, JSON, XLSX
 from reversion.models import Version
 
-from chairmanship.models import Document, Initiative, PublicationStatus, Summit
+from chairmanship.models import Document, Initiative, PendingChange, PublicationStatus, Summit
 from chairmanship.resources import DocumentResource, InitiativeResource, SummitResource
 from tests.factories import (
     ChairmanshipFactory,
@@ -88,11 +88,13 @@ def test_editors_imported_rows_arrive_as_drafts(related, editor):
     assert (document.status, document.published_at) == (PublicationStatus.DRAFT, None)
 
 
-def test_editor_import_does_not_unpublish_an_existing_record(related, editor):
-    existing = DocumentFactory(slug="astana-declaration")
+def test_editor_import_neither_unpublishes_nor_rewrites_a_published_record(related, editor):
+    existing = DocumentFactory(slug="astana-declaration", title="Old")
     DocumentResource().import_data(_dataset(_row("astana-declaration", status="draft", title="New")), user=editor)
     existing.refresh_from_db()
-    assert (existing.title, existing.status) == ("New", PublicationStatus.PUBLISHED)
+    assert (existing.title, existing.status) == ("Old", PublicationStatus.PUBLISHED)
+    (proposal,) = PendingChange.objects.for_record(existing)
+    assert (proposal.data["title"], proposal.author) == ("New", editor)
 
 
 def test_one_bad_row_imports_nothing_and_every_bad_row_is_listed(related, publisher):

@@ -31,7 +31,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from reversion.models import Version
 
-from chairmanship.models import Correction, PublicationStatus, SlugRedirect
+from chairmanship import publication
+from chairmanship.models import Correction, PendingChange, PublicationStatus, SlugRedirect
 from chairmanship.preview import make_share_token
 from tests.factories import (
     ChairmanshipFactory,
@@ -126,8 +127,14 @@ def _build_world(django_user_model) -> World:
         )
         records[("source", "published")] = SourceFactory(slug="matrix-source")
         records[("topic", "published")] = TopicFactory(slug="matrix-topic")
+    for model in CONTENT:
+        # A change an Editor proposed to each published record, for the pages that publish or discard it.
+        record = records[(model, "published")]
+        records[(f"pending-{model}", "published")] = publication.propose_change(record, user=users["editor"])
     versions = {}
     for key, record in records.items():
+        if isinstance(record, PendingChange):
+            continue
         # A second revision, so that the history has two versions to compare.
         with reversion.create_revision():
             record.save()
@@ -277,13 +284,23 @@ def api_rows() -> dict[str, list[Case]]:
                 Case(api(f"{name}-detail", model, suffix=".json"), STAFF_SEE_ALL)
             ]
         else:
+            # A membership period of a published state and a key figure of a published chairmanship are on
+            # the public site: changing or deleting them is a Publisher's act. The matrix's source and topic
+            # are cited nowhere.
+            shown_on_the_site = model in ("membership", "keyfigure")
             rows[rf"api/v1/^{prefix}/{lookup}/$"] = [
                 Case(detail, everyone(OK)),
                 Case(detail, everyone(OK), method="head"),
                 Case(detail, everyone(OK), method="options"),
                 Case(detail, roles(UNAUTHORIZED, BAD_REQUEST, BAD_REQUEST, BAD_REQUEST), method="put", data={}),
-                Case(detail, roles(UNAUTHORIZED, OK, OK, OK), method="patch", data={}),
-                Case(detail, roles(UNAUTHORIZED, NO_CONTENT, NO_CONTENT, NO_CONTENT), method="delete"),
+                Case(
+                    detail, roles(UNAUTHORIZED, FORBIDDEN if shown_on_the_site else OK, OK, OK), method="patch", data={}
+                ),
+                Case(
+                    detail,
+                    roles(UNAUTHORIZED, FORBIDDEN if shown_on_the_site else NO_CONTENT, NO_CONTENT, NO_CONTENT),
+                    method="delete",
+                ),
             ]
             rows[rf"api/v1/^{prefix}/{lookup}\.(?P<format>[a-z0-9]+)/?$"] = [
                 Case(api(f"{name}-detail", model, suffix=".json"), everyone(OK))
@@ -477,6 +494,14 @@ def _admin_path(app: str, model: str, page: str) -> Callable:
     return build
 
 
+def _pending_path(model: str, verdict: str) -> Callable:
+    def build(world, state):
+        change = world.record(f"pending-{model}")
+        return reverse(f"admin:chairmanship_{model}_pending_{verdict}", args=(change.object_id, change.pk))
+
+    return build
+
+
 def admin_rows() -> dict[str, list[Case]]:
     rows = {}
     for (app, model), rights in ADMIN_RIGHTS.items():
@@ -490,6 +515,10 @@ def admin_rows() -> dict[str, list[Case]]:
             pages += IMPORT_PAGES
         for suffix, rule, takes_record, page in pages:
             by_role = roles(LOGIN, *(OK if _allowed(right, rule) else FORBIDDEN for right in rights))
+            if page == "delete" and model in ("membership", "keyfigure"):
+                # The matrix's period and figure are on a published page: an Editor is sent back to the
+                # record, told that deleting them is a Publisher's act.
+                by_role["editor"] = FOUND
             # The record's state changes what an editor may do on its change, delete and share pages; the
             # history pages are the same for all three, so the published record stands for them.
             if takes_record and model in CONTENT and page in ("change", "delete", "share"):
@@ -501,6 +530,18 @@ def admin_rows() -> dict[str, list[Case]]:
         rows[prefix + "<path:object_id>/"] = [
             Case(_admin_path(app, model, "redirect"), roles(LOGIN, FOUND, FOUND, FOUND))
         ]
+        if model in CONTENT:
+            # Publishing or discarding a proposed change is a form post: a Publisher publishes, and the
+            # Editor who proposed it (the matrix's Editor) may withdraw it.
+            for verdict, by_role in (
+                ("publish", roles(LOGIN, FORBIDDEN, FOUND, FOUND)),
+                ("discard", roles(LOGIN, FOUND, FOUND, FOUND)),
+            ):
+                pending = _pending_path(model, verdict)
+                rows[prefix + f"<path:object_id>/pending/<int:change_id>/{verdict}/"] = [
+                    Case(pending, roles(LOGIN, *[NOT_ALLOWED] * 3)),
+                    Case(pending, by_role, method="post", data={}),
+                ]
         if model in IMPORTABLE:
             # The second step of an import is a form post; opened directly it is refused.
             rows[prefix + "process_import/"] = [

@@ -14,8 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 
+from chairmanship import models
 from chairmanship.migrations import __name__ as migrations_package
 from chairmanship.models import Correction, Document, PublicationStatus, SlugRedirect, Summit
+from tests import factories
 from tests.factories import DocumentFactory, SourceFactory, SummitFactory
 
 pytestmark = pytest.mark.django_db
@@ -163,16 +165,17 @@ def test_editor_cannot_publish_a_draft_document_through_a_forged_form(editor):
     assert document.published_at is None
 
 
-def test_editor_edits_a_published_document_without_changing_its_publication(editor):
+def test_editor_edit_of_a_published_document_waits_for_a_publisher_and_leaves_it_published(editor):
     document = DocumentFactory(summary="Old summary.")
     published_at = document.published_at
     client = client_for(editor)
     data = form_data(client.get(change_url(document)), summary="Better summary.", status="draft")
-    response = client.post(change_url(document), data)
-    assert response.status_code == HTTPStatus.FOUND
+    response = client.post(change_url(document), data, follow=True)
+    assert response.status_code == HTTPStatus.OK
+    assert any("waits for a Publisher" in message for message in _messages(response))
     document.refresh_from_db()
     assert (document.summary, document.status, document.published_at) == (
-        "Better summary.",
+        "Old summary.",
         PublicationStatus.PUBLISHED,
         published_at,
     )
@@ -388,3 +391,79 @@ def test_slug_changes_of_drafts_leave_no_redirect_and_a_chain_ends_at_the_curren
     document.slug = "first"
     document.save()
     assert client.get("/documents/first/").status_code == HTTPStatus.OK
+
+
+# --- deleting what published content shows -------------------------------------------------------------
+
+
+def _delete_url(record) -> str:
+    return reverse(f"admin:chairmanship_{record._meta.model_name}_delete", args=(record.pk,))
+
+
+def test_editor_is_refused_the_delete_page_of_a_source_a_published_document_cites(editor):
+    source = SourceFactory(title="SCO yearbook")
+    DocumentFactory(title="Astana Declaration", sources=[source])
+
+    response = client_for(editor).post(_delete_url(source), {"post": "yes"}, follow=True)
+
+    assert any("Astana Declaration" in message for message in _messages(response))
+    assert models.Source.objects.filter(pk=source.pk).exists()
+
+
+def test_bulk_delete_never_leaves_a_published_document_without_a_source(publisher):
+    sources = SourceFactory.create_batch(2)
+    DocumentFactory(title="Astana Declaration", sources=sources)
+
+    response = client_for(publisher).post(
+        changelist_url(models.Source),
+        {"action": "delete_selected", "_selected_action": [source.pk for source in sources], "post": "yes"},
+        follow=True,
+    )
+
+    refusal = next(message for message in _messages(response) if "Nothing deleted" in message)
+    assert "Astana Declaration" in refusal and "without a source" in refusal
+    assert models.Source.objects.count() == 2
+
+
+def test_editor_may_not_delete_a_membership_period_of_a_published_state(editor):
+    period = factories.MembershipFactory(state=factories.StateFactory(short_name="Kazakhstan"))
+    client = client_for(editor)
+
+    refused = client.post(
+        changelist_url(models.Membership),
+        {"action": "delete_selected", "_selected_action": [period.pk], "post": "yes"},
+        follow=True,
+    )
+    inline = client.get(change_url(period.state)).context["inline_admin_formsets"][0]
+
+    assert any("Kazakhstan" in message for message in _messages(refused))
+    assert models.Membership.objects.filter(pk=period.pk).exists()
+    assert not inline.has_delete_permission and not inline.has_change_permission
+
+
+def test_editor_may_not_delete_a_key_figure_of_a_published_chairmanship(editor, publisher):
+    figure = factories.KeyFigureFactory()
+
+    client_for(editor).post(_delete_url(figure), {"post": "yes"})
+    assert models.KeyFigure.objects.filter(pk=figure.pk).exists()
+
+    client_for(publisher).post(_delete_url(figure), {"post": "yes"})
+    assert not models.KeyFigure.objects.filter(pk=figure.pk).exists()
+
+
+def test_editor_reads_but_may_not_change_or_add_a_period_of_a_published_state(editor):
+    state = factories.StateFactory(short_name="Kazakhstan")
+    period = factories.MembershipFactory(state=state, note="As recorded.")
+    client = client_for(editor)
+
+    page = client.get(change_url(period))
+    changed = client.post(change_url(period), {"state": state.pk, "status": "member", "start_date": "2001-06-15"})
+    added = client.post(
+        reverse("admin:chairmanship_membership_add"),
+        {"state": state.pk, "status": "observer", "start_date": "1990-01-01", "end_date": "1991-01-01"},
+    )
+
+    assert page.status_code == HTTPStatus.OK and not page.context["has_change_permission"]
+    assert changed.status_code == HTTPStatus.FORBIDDEN
+    assert "Only a Publisher can add or change" in str(added.context["adminform"].form.non_field_errors())
+    assert list(models.Membership.objects.all()) == [period]

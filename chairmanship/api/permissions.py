@@ -1,47 +1,42 @@
-"""Who may write what: the admin's Editor and Publisher rules, applied to the API.
+"""Who may write what through the API: the model permissions, and the publication rules of
+``chairmanship.publication`` answered as 403 problem details.
 
-Anyone reads (the public subset). Writing needs the model's add/change/delete permission (an
-Editor). Publishing, rescheduling or unpublishing a record needs the model's publish permission
-too (a Publisher), as ``chairmanship.services.can_publish`` decides.
+Anyone reads the public subset. Reading drafts and scheduled records needs the model's view permission.
+Writing needs the model's add/change/delete permission (an Editor); publishing, scheduling or
+unpublishing also needs the model's publish permission (a Publisher).
 """
 
-from rest_framework.exceptions import PermissionDenied
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rest_framework import status
+from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.permissions import DjangoModelPermissionsOrAnonReadOnly
 
-from chairmanship.models import PublicationStatus, Publishable
-from chairmanship.services import can_publish
+from chairmanship import publication
 
 
 class EditorModelPermissions(DjangoModelPermissionsOrAnonReadOnly):
     """Reads are open; a write needs the user's add, change or delete permission on the model."""
 
 
-def sees_unpublished(user) -> bool:
-    """Editors (staff) read drafts and scheduled records too; everyone else reads the public subset."""
-    return bool(user and user.is_authenticated and user.is_staff and user.is_active)
+def sees_unpublished(user, model) -> bool:
+    """Whether ``user`` reads drafts and scheduled records of ``model`` too, not only the public subset."""
+    return publication.may_read_unpublished(user, model)
 
 
-def changes_publication(before: Publishable | None, *, status: str, published_at) -> bool:
-    """Whether going from ``before`` to (status, published_at) publishes, reschedules or unpublishes."""
-    was_published = before is not None and before.status == PublicationStatus.PUBLISHED
-    will_be_published = status == PublicationStatus.PUBLISHED
-    if was_published != will_be_published:
-        return True
-    return was_published and before.published_at != published_at
+class LeavesUncited(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "leaves_uncited"
 
 
-def check_publication_change(user, model: type[Publishable], before: Publishable | None, *, status, published_at):
-    if changes_publication(before, status=status, published_at=published_at) and not can_publish(user, model):
-        plural = model._meta.verbose_name_plural
-        raise PermissionDenied(
-            f"Only a Publisher can publish, reschedule or unpublish {plural}. "
-            f"Save the {model._meta.verbose_name} as a draft or in review, and a Publisher will publish it."
-        )
-
-
-def check_deletion(user, record: Publishable) -> None:
-    # Deleting a published record takes it off the site: that is unpublishing.
-    if record.status == PublicationStatus.PUBLISHED and not can_publish(user, type(record)):
-        raise PermissionDenied(
-            f"Only a Publisher can delete a published {record._meta.verbose_name}: it would take it off the site."
-        )
+@contextmanager
+def role_refusals_as_403() -> Iterator[None]:
+    """A refusal of the publication rules, answered as a 403 whose detail says who may and what to do
+    (a 409 when a deletion would leave a published record without a source, whoever asks)."""
+    try:
+        yield
+    except publication.NotAllowed as refusal:
+        raise PermissionDenied(str(refusal)) from refusal
+    except publication.LeavesUncited as refusal:
+        raise LeavesUncited(str(refusal)) from refusal

@@ -58,7 +58,7 @@ ERROR_DESCRIPTIONS = {
     403: "The account may not do this (model permission, or the publish permission of a Publisher).",
     404: "No such record (drafts and scheduled records do not exist for the public), or no such page.",
     406: "None of the media types in Accept can be served.",
-    409: "Other records still refer to this one (a delete), or a write made at the same moment conflicts.",
+    409: "Other records still refer to this one, or deleting it would leave a published record without a source (both named), or a write made at the same moment conflicts.",
     412: "If-Match does not match the record's current ETag: someone changed it meanwhile.",
     415: "The request body's media type is not supported: send JSON.",
     429: "Too many requests; wait the number of seconds in Retry-After.",

@@ -14,12 +14,13 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import slug_re
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from chairmanship import publication
+from chairmanship.api.permissions import role_refusals_as_403
 from chairmanship.links import slug_path
 from chairmanship.models import (
     Chairmanship,
@@ -176,15 +177,17 @@ class ArchiveSerializer(serializers.ModelSerializer):
         attrs = super().validate(attrs)
         model = self.Meta.model
         if issubclass(model, Publishable):
-            status = attrs.get("status", getattr(self.instance, "status", PublicationStatus.DRAFT))
-            published_at = attrs.get("published_at", getattr(self.instance, "published_at", None))
-            if status == PublicationStatus.PUBLISHED and published_at is None:
-                attrs["published_at"] = timezone.now()
+            self.validate_publication(attrs)
         many_to_many = {field.name for field in model._meta.many_to_many}
         candidate = copy.copy(self.instance) if self.instance is not None else model()
         for name, value in attrs.items():
             if name not in many_to_many:
                 setattr(candidate, name, value)
+        if not issubclass(model, Publishable):
+            with role_refusals_as_403():
+                publication.check_shown_change(
+                    user=getattr(self.context.get("request"), "user", None), before=self.instance, after=candidate
+                )
         try:
             candidate.full_clean(exclude=many_to_many)
         except DjangoValidationError as error:
@@ -196,6 +199,66 @@ class ArchiveSerializer(serializers.ModelSerializer):
                 }
             ) from error
         return attrs
+
+    def validate_publication(self, attrs) -> None:
+        """The publication rules of ``chairmanship.publication`` for this write (403 when the role refuses)."""
+        status = attrs.get("status", getattr(self.instance, "status", PublicationStatus.DRAFT))
+        published_at = attrs.get("published_at", getattr(self.instance, "published_at", None))
+        request = self.context.get("request")
+        with role_refusals_as_403():
+            publication.check_publication_change(
+                user=getattr(request, "user", None),
+                model=self.Meta.model,
+                before=self.instance,
+                status=status,
+                published_at=published_at,
+            )
+        if attrs.get("published_at") is not None and status != PublicationStatus.PUBLISHED:
+            raise serializers.ValidationError(
+                {"published_at": ["Only a published record has a publication time: send status published with it."]}
+            )
+        normalized = publication.normalized_published_at(status=status, published_at=published_at)
+        if normalized != getattr(self.instance, "published_at", None):
+            attrs["published_at"] = normalized
+
+    def represent_proposal(self, validated_data: dict) -> dict:
+        """The proposed values of a write as this resource reads them (a change kept for a Publisher)."""
+        proposal = {}
+        for field in self._writable_fields:
+            if field.source not in validated_data or field.source in publication.NOT_PROPOSED:
+                continue
+            value = validated_data[field.source]
+            proposal[field.field_name] = None if value is None else field.to_representation(value)
+        return proposal
+
+
+class PendingChangeSerializer(serializers.Serializer):
+    """An Editor's change to a published record, kept for a Publisher to publish; the record is unchanged."""
+
+    id = serializers.IntegerField(read_only=True, help_text="The proposed change's number.")
+    record = serializers.SerializerMethodField(help_text="The API address of the published record.")
+    author = serializers.CharField(source="author.get_username", read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    base_version = serializers.IntegerField(
+        read_only=True, help_text="The record's version the change was made on; it is refused once that moved on."
+    )
+    proposed = serializers.SerializerMethodField(help_text="The values proposed, as the record's fields read.")
+    detail = serializers.SerializerMethodField()
+
+    def get_record(self, change) -> str:
+        record = change.record
+        view_name = f"api:{record._meta.model_name}-detail"
+        return self.context["request"].build_absolute_uri(slug_path(view_name, record.slug))
+
+    @extend_schema_field({"type": "object", "additionalProperties": True})
+    def get_proposed(self, change) -> dict:
+        return self.context.get("proposed", {})
+
+    def get_detail(self, change) -> str:
+        return (
+            "The record is published: your change waits for a Publisher, who publishes it. "
+            "The record reads as before until then."
+        )
 
 
 # --- One serializer per resource --------------------------------------------------------------------

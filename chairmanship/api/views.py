@@ -1,12 +1,14 @@
 """The API's viewsets: one per resource, all sharing the visibility, caching and editing rules.
 
-- Reads: the public subset (``published()``) for everyone but editors (staff), who read everything.
+- Reads: the public subset (``published()``) for everyone but those with the model's view permission
+  (``chairmanship.publication.may_read_unpublished``), who read drafts and scheduled records too.
 - Lists and details carry an ETag derived from what they show; If-None-Match answers 304
   (``chairmanship.validators``).
 - Writes need the model permissions (``EditorModelPermissions``), honour If-Match (412 on a lost
-  update), follow the publish rule of ``chairmanship.services`` and record a django-reversion revision.
+  update), follow the publication rules of ``chairmanship.publication`` and record a django-reversion revision.
 """
 
+import copy
 from contextlib import contextmanager
 
 import reversion
@@ -23,10 +25,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chairmanship import cache as archive_cache
-from chairmanship import filters, validators
+from chairmanship import filters, publication, validators
 from chairmanship.api import serializers
 from chairmanship.api.exceptions import DeletionRefused, PreconditionFailed, PublicationRefused, WriteConflict
-from chairmanship.api.permissions import check_deletion, check_publication_change, sees_unpublished
+from chairmanship.api.permissions import role_refusals_as_403, sees_unpublished
 from chairmanship.models import (
     Chairmanship,
     Document,
@@ -40,7 +42,6 @@ from chairmanship.models import (
     Summit,
     Topic,
 )
-from chairmanship.services import publication_problems
 
 SLUG_PATTERN = r"[-a-zA-Z0-9_]+"
 # Larger numbers cannot be primary keys; refusing them in the URL keeps them away from the database.
@@ -55,7 +56,7 @@ class ArchiveViewSet(viewsets.ModelViewSet):
     # --- Reading -----------------------------------------------------------------------------------
 
     def reads_public_subset(self) -> bool:
-        return not sees_unpublished(self.request.user)
+        return not sees_unpublished(self.request.user, self.model)
 
     def get_queryset(self):
         manager = self.model.objects
@@ -140,26 +141,13 @@ class ArchiveViewSet(viewsets.ModelViewSet):
             raise PreconditionFailed()
         return record
 
-    def check_publication(self, serializer):
-        if not issubclass(self.model, Publishable):
-            return
-        before = serializer.instance
-        data = serializer.validated_data
-        check_publication_change(
-            self.request.user,
-            self.model,
-            before,
-            status=data.get("status", getattr(before, "status", None)),
-            published_at=data.get("published_at", getattr(before, "published_at", None)),
-        )
-
     def save_with_revision(self, serializer, action: str):
         with transaction.atomic(), reversion.create_revision():
             record = serializer.save()
             # Checked after saving, on the record as it will stand (its sources included); a refusal
             # rolls the whole write back.
             if isinstance(record, Publishable) and record.status == PublicationStatus.PUBLISHED:
-                problems = publication_problems(record)
+                problems = publication.publication_problems(record)
                 if problems:
                     raise PublicationRefused(problems)
             reversion.set_user(self.request.user)
@@ -168,16 +156,35 @@ class ArchiveViewSet(viewsets.ModelViewSet):
         self.saved_record = record
 
     def perform_create(self, serializer):
-        self.check_publication(serializer)
         self.save_with_revision(serializer, "created")
 
     def perform_update(self, serializer):
-        self.check_publication(serializer)
+        if publication.goes_live_through_review(self.request.user, serializer.instance):
+            self.propose(serializer)
+            return
         self.save_with_revision(serializer, "updated")
 
+    def propose(self, serializer):
+        """Keeps an Editor's change to a published record for a Publisher; the record stays as it is."""
+        data = serializer.validated_data
+        many_to_many = {field.name for field in self.model._meta.many_to_many}
+        candidate = copy.copy(serializer.instance)
+        for name, value in data.items():
+            if name not in many_to_many:
+                setattr(candidate, name, value)
+        try:
+            self.pending_change = publication.propose_change(
+                candidate,
+                user=self.request.user,
+                many_to_many={name: value for name, value in data.items() if name in many_to_many},
+            )
+        except publication.PublicationRefused as refusal:
+            raise PublicationRefused(next(iter(refusal.problems.values()))) from refusal
+        self.proposal = serializer.represent_proposal(data)
+
     def perform_destroy(self, record):
-        if isinstance(record, Publishable):
-            check_deletion(self.request.user, record)
+        with role_refusals_as_403():
+            publication.check_deletion(user=self.request.user, records=[record])
         with transaction.atomic():
             # The last state is saved as a revision first (django-reversion skips objects that no longer
             # exist when a revision closes), so the deleted record can be recovered from the history.
@@ -233,6 +240,12 @@ class ArchiveViewSet(viewsets.ModelViewSet):
     def update(self, request, *args, **kwargs):
         with self.one_write():
             response = super().update(request, *args, **kwargs)
+        change = getattr(self, "pending_change", None)
+        if change is not None:
+            context = {**self.get_serializer_context(), "proposed": self.proposal}
+            return Response(
+                serializers.PendingChangeSerializer(change, context=context).data, status=status.HTTP_202_ACCEPTED
+            )
         return self.with_validators_of_saved(response)
 
     def destroy(self, request, *args, **kwargs):
@@ -247,9 +260,24 @@ class ArchiveViewSet(viewsets.ModelViewSet):
         return response
 
 
+def through_review(serializer_class) -> dict:
+    """The update operations of a publishable resource: an Editor's change to a published record answers 202."""
+    responses = {200: serializer_class, 202: serializers.PendingChangeSerializer}
+    description = (
+        "A change to a published (or scheduled) record by an account without the publish permission (an "
+        "Editor) does not go live: it is kept as a proposed change for a Publisher, the record stays as it is, "
+        "and the answer is 202 Accepted with the proposed change."
+    )
+    return {
+        "update": extend_schema(responses=responses, description=description),
+        "partial_update": extend_schema(responses=responses, description=description),
+    }
+
+
 @extend_schema_view(
     list=extend_schema(summary="List states", description="SCO states, with their membership periods."),
     retrieve=extend_schema(summary="One state"),
+    **through_review(serializers.StateSerializer),
 )
 class StateViewSet(ArchiveViewSet):
     model = State
@@ -272,6 +300,7 @@ class MembershipViewSet(ArchiveViewSet):
 @extend_schema_view(
     list=extend_schema(summary="List chairmanships", description="Annual chairmanships, latest first."),
     retrieve=extend_schema(summary="One chairmanship"),
+    **through_review(serializers.ChairmanshipSerializer),
 )
 class ChairmanshipViewSet(ArchiveViewSet):
     model = Chairmanship
@@ -282,6 +311,7 @@ class ChairmanshipViewSet(ArchiveViewSet):
 @extend_schema_view(
     list=extend_schema(summary="List summits", description="Meetings of the Council of Heads of State."),
     retrieve=extend_schema(summary="One summit"),
+    **through_review(serializers.SummitSerializer),
 )
 class SummitViewSet(ArchiveViewSet):
     model = Summit
@@ -292,6 +322,7 @@ class SummitViewSet(ArchiveViewSet):
 @extend_schema_view(
     list=extend_schema(summary="List documents", description="Declarations, decisions, agreements and more."),
     retrieve=extend_schema(summary="One document"),
+    **through_review(serializers.DocumentSerializer),
 )
 class DocumentViewSet(ArchiveViewSet):
     model = Document
@@ -302,6 +333,7 @@ class DocumentViewSet(ArchiveViewSet):
 @extend_schema_view(
     list=extend_schema(summary="List initiatives", description="Initiatives proposed or launched in the SCO."),
     retrieve=extend_schema(summary="One initiative"),
+    **through_review(serializers.InitiativeSerializer),
 )
 class InitiativeViewSet(ArchiveViewSet):
     model = Initiative

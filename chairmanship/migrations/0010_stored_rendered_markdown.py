@@ -48,7 +48,7 @@ def create_sqlite_search_index(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("chairmanship", "0008_document_archive_covering_index"),
+        ("chairmanship", "0009_pending_change"),
     ]
 
     operations = [

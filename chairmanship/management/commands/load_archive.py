@@ -20,7 +20,7 @@ from django.db import DatabaseError, transaction
 
 from chairmanship.cache import bump_content_version
 from chairmanship.models import PublicationStatus, Publishable
-from chairmanship.services import publication_problems
+from chairmanship.publication import publication_problems
 
 DEFAULT_FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 
