@@ -1,14 +1,14 @@
 """Whole-response caching for anonymous readers, invalidated by a content version.
 
 Every save or delete of archive content raises one content version. The database keeps it (a one-row table,
-raised in the same transaction as the change), so an invalidation the cache could not be told about is never
-lost; the cache keeps a short-lived copy, so a cached hit costs no database query. The copy is trusted for
-``VERSION_COPY_SECONDS``; after that the next request reads the version from the database again (one small
-query, shared by every app server through the cache). A change replaces the copy at once when the cache
-answers; when it does not (an outage), every server serves the new content at most ``VERSION_COPY_SECONDS``
-after the cache is back: the bound for an edit or an unpublish made while the cache was unreachable.
-Raising the row in the change's transaction holds it until the commit, so on PostgreSQL transactions that
-change content take turns there (edits are few; reads never wait for it).
+raised in a statement of its own as soon as the change is committed), so an invalidation the cache could not
+be told about is never lost; the cache keeps a short-lived copy, so a cached hit costs no database query. The
+copy is trusted for ``VERSION_COPY_SECONDS``; after that the next request reads the version from the database
+again (one small query, shared by every app server through the cache). A change replaces the copy at once when
+the cache answers; when it does not (an outage), every server serves the new content at most
+``VERSION_COPY_SECONDS`` after the cache is back: the bound for an edit or an unpublish made while the cache was
+unreachable. The row is raised after the commit, not inside the change's transaction: held until a commit, its
+lock would make concurrent writers that also lock records (a summit's state, a row being edited) deadlock.
 
 Cached responses are keyed by the version and by the absolute address asked for (scheme, host, path and
 query), since pages print absolute links. A record scheduled to go live later raises the version when its
@@ -33,7 +33,7 @@ from chairmanship.health import database_unavailable, is_database_unavailable
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "archive:content-version"
-# The database's copy: one row (migration 0011), raised in the same transaction as each change.
+# The database's copy: one row (migration 0011), raised once each change is committed.
 VERSION_TABLE = "chairmanship_content_version"
 # How long the cache's copy of the content version is trusted before the database is asked again.
 VERSION_COPY_SECONDS = 5
@@ -69,12 +69,15 @@ def wall_clock() -> float:
     return time.time()
 
 
-def raise_stored_version(*, go_live: float | None = None, schedule: float | None = None) -> tuple[int, float | None]:
-    """Raise the version the database keeps, in the current transaction; return it and the next go-live moment.
+def raise_stored_version(
+    *, go_live: float | None = None, schedule: float | None = None, at_least: int = 0
+) -> tuple[int, float | None]:
+    """Raise the version the database keeps; return it and the next go-live moment.
 
     ``go_live`` is a record just scheduled (the earliest moment wins); ``schedule`` replaces the stored
-    moment with one worked out afresh. The version never goes below the current time in microseconds, so a
-    restored or recreated row cannot count again through numbers that keyed pages before.
+    moment with one worked out afresh. The version never goes below the current time in microseconds (nor
+    below ``at_least``), so a restored or recreated row cannot count again through numbers that keyed pages
+    before.
     """
     if schedule is not None:
         next_go_live, parameters = "%s", [schedule]
@@ -83,7 +86,7 @@ def raise_stored_version(*, go_live: float | None = None, schedule: float | None
         next_go_live, parameters = "CASE WHEN next_go_live > %s THEN %s ELSE next_go_live END", [go_live, go_live]
     else:
         next_go_live, parameters = "next_go_live", []
-    floor = time.time_ns() // 1000
+    floor = max(time.time_ns() // 1000, at_least)
     sql = (
         f"UPDATE {VERSION_TABLE} SET version = CASE WHEN version + 1 > %s THEN version + 1 ELSE %s END, "  # noqa: S608 (no input in the SQL text)
         f"next_go_live = {next_go_live} WHERE id = 1 RETURNING version, next_go_live"
@@ -95,7 +98,7 @@ def raise_stored_version(*, go_live: float | None = None, schedule: float | None
             cursor.execute(
                 f"INSERT INTO {VERSION_TABLE} (id, version, next_go_live) VALUES (1, 0, NULL) ON CONFLICT (id) DO NOTHING"  # noqa: S608
             )
-            return raise_stored_version(go_live=go_live, schedule=schedule)
+            return raise_stored_version(go_live=go_live, schedule=schedule, at_least=at_least)
     return row[0], row[1]
 
 
@@ -146,12 +149,25 @@ def content_version() -> int:
 
 
 def record_change(*, go_live: float | None = None, schedule: float | None = None) -> int:
-    """Raise the version now, in the change's transaction, and once more after the commit: a page that
-    another server cached from the old rows meanwhile (under the raised version) is never reused."""
-    version, next_go_live = raise_stored_version(go_live=go_live, schedule=schedule)
-    share_version(version, next_go_live)
-    transaction.on_commit(lambda: share_version(*raise_stored_version()), robust=True)
-    return version
+    """Tell the cache at once (its copy moves to an interim version) and the database once the change is
+    committed, with a version above the interim one: a page another server cached from the old rows while the
+    transaction was open (under the interim version) is never reused.
+
+    Without a cache the interim step is skipped; the database's step alone invalidates, within the copy's
+    lifetime. The interim copy keeps the next go-live moment it had (or ``go_live``, if earlier).
+    """
+    copy = None
+    with contextlib.suppress(CacheUnavailable):
+        copy = _cache_call(cache.get, VERSION_KEY)
+    interim = max(time.time_ns() // 1000, copy[0] + 1 if copy else 0)
+    next_go_live = min(copy[1] if copy else NOTHING_SCHEDULED, go_live or NOTHING_SCHEDULED)
+    share_version(interim, next_go_live)
+
+    def in_the_database():
+        share_version(*raise_stored_version(go_live=go_live, schedule=schedule, at_least=interim + 1))
+
+    transaction.on_commit(in_the_database, robust=True)
+    return interim
 
 
 def bump_content_version() -> int:

@@ -64,8 +64,11 @@ def test_unpublishing_removes_the_page_at_once(client):
     assert client.get(summit.get_absolute_url()).status_code == HTTPStatus.NOT_FOUND
 
 
-def test_a_scheduled_record_appears_when_its_time_comes_without_anyone_saving(client):
-    document = DocumentFactory(scheduled=True)
+def test_a_scheduled_record_appears_when_its_time_comes_without_anyone_saving(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # scheduled, and committed
+        document = DocumentFactory(scheduled=True)
     assert client.get(document.get_absolute_url()).status_code == HTTPStatus.NOT_FOUND
     go_live = document.published_at.timestamp()
     assert read_stored_version()[1] == pytest.approx(go_live)
@@ -136,12 +139,15 @@ def test_loading_the_curated_fixtures_invalidates_cached_pages(client):
     assert b"Astana" in client.get("/summits/").content
 
 
-def test_saving_a_record_costs_one_extra_query_for_the_content_version(django_assert_num_queries):
-    """Guards the price of a durable invalidation: one UPDATE of the version row, in the same transaction."""
+def test_saving_a_record_costs_one_extra_query_for_the_content_version(
+    django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """Guards the price of a durable invalidation: one UPDATE of the version row, once the change is committed."""
     document = DocumentFactory()
     document.title = "Renamed"
-    with django_assert_num_queries(2):  # the record's UPDATE and the version's
-        document.save()
+    with django_assert_num_queries(2), django_capture_on_commit_callbacks(execute=True) as callbacks:
+        document.save()  # the record's UPDATE, then the version's after the commit
+    assert len(callbacks) == 1
 
 
 def test_a_recreated_version_row_never_brings_back_pages_cached_before(client):
@@ -217,13 +223,17 @@ def cache_unreachable(settings):
 
 
 def test_a_record_unpublished_while_the_cache_was_unreachable_is_gone_within_the_documented_bound(
-    client, settings, caplog
+    client, settings, caplog, django_capture_on_commit_callbacks
 ):
     summit = SummitFactory(host_city="Astana")
     client.get(summit.get_absolute_url())
     assert client.get(summit.get_absolute_url())["X-Cache"] == "hit"
 
-    with cache_unreachable(settings), caplog.at_level(logging.WARNING, logger="chairmanship.cache"):
+    with (
+        cache_unreachable(settings),
+        caplog.at_level(logging.WARNING, logger="chairmanship.cache"),
+        django_capture_on_commit_callbacks(execute=True),  # the change is committed
+    ):
         summit.status = PublicationStatus.DRAFT
         summit.save()
 
@@ -235,11 +245,13 @@ def test_a_record_unpublished_while_the_cache_was_unreachable_is_gone_within_the
     assert "content change recorded in the database only" in caplog.text
 
 
-def test_an_edit_made_while_the_cache_was_unreachable_shows_within_the_documented_bound(client, settings):
+def test_an_edit_made_while_the_cache_was_unreachable_shows_within_the_documented_bound(
+    client, settings, django_capture_on_commit_callbacks
+):
     summit = SummitFactory(summary="Before the outage.")
     client.get(summit.get_absolute_url())
 
-    with cache_unreachable(settings):
+    with cache_unreachable(settings), django_capture_on_commit_callbacks(execute=True):
         summit.summary = "Edited during the outage."
         summit.save()
 
@@ -249,9 +261,12 @@ def test_an_edit_made_while_the_cache_was_unreachable_shows_within_the_documente
     assert b"Edited during the outage." in response.content
 
 
-def test_a_cached_hit_reads_the_database_at_most_once_per_version_copy_lifetime(client, django_assert_num_queries):
+def test_a_cached_hit_reads_the_database_at_most_once_per_version_copy_lifetime(
+    client, django_assert_num_queries, django_capture_on_commit_callbacks
+):
     """Guards the price of outage-proof invalidation: one small query per VERSION_COPY_SECONDS, not per hit."""
-    summit = SummitFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        summit = SummitFactory()
     client.get(summit.get_absolute_url())
     with clock_moved_on(VERSION_COPY_SECONDS), django_assert_num_queries(1):  # the version, read afresh
         assert client.get(summit.get_absolute_url())["X-Cache"] == "hit"

@@ -17,7 +17,7 @@ from django.utils.http import http_date
 
 from chairmanship.models import Document, PublicationStatus
 from tests import factories
-from tests.api_support import api_client, editor, editor_client, generous_api_rates  # noqa: F401 (fixtures)
+from tests.api_support import api_client, generous_api_rates, publisher, publisher_client  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("generous_api_rates")]
 
@@ -196,47 +196,49 @@ def test_a_feed_with_an_entry_unpublished_is_sent_again_to_a_reader_asking_if_mo
 # --- Writes: If-Match guards the record's own version -------------------------------------------------------------
 
 
-def test_an_edit_of_a_related_record_does_not_refuse_a_write_holding_the_current_version(editor_client, document):
-    read_tag = editor_client.get(DETAIL)["ETag"]
+def test_an_edit_of_a_related_record_does_not_refuse_a_write_holding_the_current_version(publisher_client, document):
+    read_tag = publisher_client.get(DETAIL)["ETag"]
     topic = document.topics.get()
     topic.name = "Energy security"
     topic.save()
 
-    response = editor_client.patch(DETAIL, {"summary": "Edited."}, format="json", HTTP_IF_MATCH=read_tag)
+    response = publisher_client.patch(DETAIL, {"summary": "Edited."}, format="json", HTTP_IF_MATCH=read_tag)
 
     assert response.status_code == HTTPStatus.OK, response.content
     assert Document.objects.get(pk=document.pk).summary == "Edited."
 
 
-def test_a_write_may_name_the_bare_id_and_version_in_if_match(editor_client, document):
-    response = editor_client.patch(
+def test_a_write_may_name_the_bare_id_and_version_in_if_match(publisher_client, document):
+    response = publisher_client.patch(
         DETAIL, {"summary": "Edited."}, format="json", HTTP_IF_MATCH=f'"{document.pk}-{document.version}"'
     )
 
     assert response.status_code == HTTPStatus.OK, response.content
-    stale = editor_client.patch(
+    stale = publisher_client.patch(
         DETAIL, {"summary": "Again."}, format="json", HTTP_IF_MATCH=f'"{document.pk}-{document.version}"'
     )
     assert stale.status_code == HTTPStatus.PRECONDITION_FAILED
 
 
-def test_a_weak_etag_never_matches_if_match(editor_client, document):
-    read_tag = editor_client.get(DETAIL)["ETag"]
+def test_a_weak_etag_never_matches_if_match(publisher_client, document):
+    read_tag = publisher_client.get(DETAIL)["ETag"]
 
-    response = editor_client.patch(DETAIL, {"summary": "Edited."}, format="json", HTTP_IF_MATCH=f"W/{read_tag}")
+    response = publisher_client.patch(DETAIL, {"summary": "Edited."}, format="json", HTTP_IF_MATCH=f"W/{read_tag}")
 
     assert response.status_code == HTTPStatus.PRECONDITION_FAILED
     assert Document.objects.get(pk=document.pk).summary == "A declaration."
 
 
 @pytest.mark.parametrize("value", ["12.5", "7"])
-def test_the_etag_a_write_answers_is_accepted_by_the_next_write_to_a_record_without_a_version(editor_client, value):
+def test_the_etag_a_write_answers_is_accepted_by_the_next_write_to_a_record_without_a_version(publisher_client, value):
     factories.KeyFigureFactory(slug="events")
     url = "/api/v1/key-figures/events/"
-    edited = editor_client.patch(url, {"value": value}, format="json", HTTP_IF_MATCH=editor_client.get(url)["ETag"])
+    edited = publisher_client.patch(
+        url, {"value": value}, format="json", HTTP_IF_MATCH=publisher_client.get(url)["ETag"]
+    )
     assert edited.status_code == HTTPStatus.OK, edited.content
 
-    response = editor_client.patch(url, {"label": "Meetings held"}, format="json", HTTP_IF_MATCH=edited["ETag"])
+    response = publisher_client.patch(url, {"label": "Meetings held"}, format="json", HTTP_IF_MATCH=edited["ETag"])
 
     assert response.status_code == HTTPStatus.OK, response.content
     assert response.json()["label"] == "Meetings held"

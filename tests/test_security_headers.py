@@ -203,4 +203,7 @@ def test_check_deploy_reports_nothing_for_the_production_environment(tmp_path):
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "System check identified no issues (0 silenced)." in result.stdout
+    assert "System check identified no issues" in result.stdout
+    # The one check silenced says SQLite builds the covering index without its INCLUDE columns: a fact about
+    # the embedded database, never a deployment warning.
+    assert django_settings.SILENCED_SYSTEM_CHECKS == ["models.W040"]
