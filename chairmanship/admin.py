@@ -8,9 +8,6 @@ django-reversion; records can be compared version by version, reverted and recov
 
 import copy
 import datetime
-import difflib
-import re
-from dataclasses import dataclass, field
 from http import HTTPStatus
 
 import reversion
@@ -35,7 +32,7 @@ from reversion.models import Version
 
 from chairmanship import publication
 from chairmanship.deletion import refusal_message
-from chairmanship.forms import EditorialForm, comparable, record_field_values
+from chairmanship.forms import EditorialForm
 from chairmanship.models import (
     Chairmanship,
     Correction,
@@ -52,9 +49,10 @@ from chairmanship.models import (
     Topic,
 )
 from chairmanship.preview import SHARE_LINK_DEFAULT_DAYS, SHARE_LINK_MAX_DAYS, make_share_token
-from chairmanship.publication import PendingChangeOutdated, PublicationRefused, awaiting_review_counts, is_scheduled
+from chairmanship.publication import PendingChangeOutdated, PublicationRefused, is_scheduled
 from chairmanship.resources import DocumentResource, InitiativeResource, SummitResource
 from chairmanship.security import admin_export_policy
+from chairmanship.versions import record_field_values, version_differences
 
 PUBLICATION_FIELDSET = ("Publication", {"fields": ("status", "published_at")})
 
@@ -107,7 +105,7 @@ class PublicationStateFilter(admin.SimpleListFilter):
     """Status as editors think of it: scheduled records are published but not yet live."""
 
     title = "publication"
-    parameter_name = "publication"
+    parameter_name = "publication"  # admin_site.IN_REVIEW_QUERY links to its "review" choice
 
     def lookups(self, request, model_admin):
         return (
@@ -193,71 +191,6 @@ class KeyFigureInline(ShownByPublishedParentInline):
     fields = ("label", "qualifier", "value", "unit", "as_of", "period", "source")
     autocomplete_fields = ("source",)
     show_change_link = True
-
-
-# --- Version comparison ----------------------------------------------------------------------------
-
-
-@dataclass
-class FieldDifference:
-    label: str
-    old: str
-    new: str
-    # Word-level changes of long text: (kind, text) with kind "equal", "delete" or "insert".
-    segments: list[tuple[str, str]] = field(default_factory=list)
-
-
-def word_diff(old: str, new: str) -> list[tuple[str, str]]:
-    """The words removed and added between two texts, in reading order."""
-    old_words, new_words = re.split(r"(\s+)", old), re.split(r"(\s+)", new)
-    matcher = difflib.SequenceMatcher(a=old_words, b=new_words, autojunk=False)
-    segments = []
-    for operation, old_start, old_end, new_start, new_end in matcher.get_opcodes():
-        if operation == "equal":
-            segments.append(("equal", "".join(old_words[old_start:old_end])))
-            continue
-        if old_end > old_start:
-            segments.append(("delete", "".join(old_words[old_start:old_end])))
-        if new_end > new_start:
-            segments.append(("insert", "".join(new_words[new_start:new_end])))
-    return segments
-
-
-def _display_value(model_field, value) -> str:
-    if value in (None, "", []):
-        return "(empty)"
-    if model_field.many_to_many:
-        related = model_field.related_model._default_manager.in_bulk([int(pk) for pk in value])
-        return ", ".join(str(related.get(int(pk), f"deleted #{pk}")) for pk in value)
-    if model_field.is_relation:
-        related = model_field.related_model._default_manager.filter(pk=value).first()
-        return str(related) if related is not None else f"deleted #{value}"
-    if model_field.choices:
-        return str(dict(model_field.flatchoices).get(value, value))
-    if isinstance(value, datetime.datetime):
-        return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
-    return str(getattr(value, "name", value))
-
-
-def version_differences(model: type[models.Model], old: dict, new: dict) -> list[FieldDifference]:
-    """What changed between two versions' ``field_dict``s, field by field, in the model's order."""
-    differences = []
-    fields = sorted([*model._meta.concrete_fields, *model._meta.many_to_many], key=lambda item: item.creation_counter)
-    for model_field in fields:
-        if model_field.attname in ("id", "version", "updated_at"):
-            continue
-        before, after = old.get(model_field.attname), new.get(model_field.attname)
-        if comparable(before) == comparable(after):
-            continue
-        difference = FieldDifference(
-            label=str(model_field.verbose_name).capitalize(),
-            old=_display_value(model_field, before),
-            new=_display_value(model_field, after),
-        )
-        if isinstance(model_field, models.TextField | models.CharField) and not model_field.choices:
-            difference.segments = word_diff(before or "", after or "")
-        differences.append(difference)
-    return differences
 
 
 # --- Deleting what published content shows ---------------------------------------------------------
@@ -872,25 +805,3 @@ class SlugRedirectAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-
-# The admin index shows how much waits for a Publisher. The default site is kept (settings name
-# django.contrib.admin), so the index view is wrapped here rather than by a custom AdminSite.
-_default_index = admin.site.index
-
-
-def _index_with_review_counts(request, extra_context=None):
-    waiting = [
-        {
-            "name": model._meta.verbose_name_plural,
-            "count": count,
-            "url": reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-            + f"?{PublicationStateFilter.parameter_name}=review",
-        }
-        for model, count in awaiting_review_counts()
-        if request.user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}")
-    ]
-    return _default_index(request, {"awaiting_review": waiting, **(extra_context or {})})
-
-
-admin.site.index = _index_with_review_counts

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class ChairmanshipConfig(AppConfig):
@@ -10,3 +11,10 @@ class ChairmanshipConfig(AppConfig):
 
         # Any change to archive content invalidates every cached public response.
         cache.connect_signals(self.get_models())
+
+
+class ArchiveAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, on the archive's own site (``chairmanship.admin_site``)."""
+
+    default = False  # ChairmanshipConfig stays this module's configuration of the chairmanship app
+    default_site = "chairmanship.admin_site.ArchiveAdminSite"

@@ -26,9 +26,6 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
-
-from chairmanship.health import database_unavailable, is_database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +53,7 @@ class CacheUnavailable(Exception):
     pass
 
 
-def _cache_call(method, *args, **kwargs):
+def cache_call(method, *args, **kwargs):
     try:
         return method(*args, **kwargs)
     except Exception as error:  # the cache backend's own connection errors vary by backend
@@ -132,7 +129,7 @@ def content_version() -> int:
     reached and the cache holds no copy (with a copy, the last version known still holds: nothing can change
     in a database nobody reaches).
     """
-    copy = _cache_call(cache.get, VERSION_KEY)
+    copy = cache_call(cache.get, VERSION_KEY)
     now = wall_clock()
     if copy is not None:
         version, next_go_live, read_at = copy
@@ -144,7 +141,7 @@ def content_version() -> int:
         if copy is None:
             raise
         return copy[0]
-    _cache_call(cache.set, VERSION_KEY, (version, next_go_live, now), None)
+    cache_call(cache.set, VERSION_KEY, (version, next_go_live, now), None)
     return version
 
 
@@ -158,7 +155,7 @@ def record_change(*, go_live: float | None = None, schedule: float | None = None
     """
     copy = None
     with contextlib.suppress(CacheUnavailable):
-        copy = _cache_call(cache.get, VERSION_KEY)
+        copy = cache_call(cache.get, VERSION_KEY)
     interim = max(time.time_ns() // 1000, copy[0] + 1 if copy else 0)
     next_go_live = min(copy[1] if copy else NOTHING_SCHEDULED, go_live or NOTHING_SCHEDULED)
     share_version(interim, next_go_live)
@@ -235,57 +232,23 @@ def page_key(request, version: int) -> str:
     return f"archive:page:{version}:{digest}"
 
 
-class AnonymousPageCacheMiddleware:
-    """Serves anonymous GETs of public pages and API reads from the shared cache."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        if not is_cacheable_request(request):
-            return self.get_response(request)
-        # Raises DisallowedHost for a host not in ALLOWED_HOSTS: answered 400, whether or not a page is cached.
-        request.get_host()
-        try:
-            key = page_key(request, content_version())
-            cached = _cache_call(cache.get, key)
-        except CacheUnavailable:
-            return self.get_response(request)
-        except DatabaseError as error:
-            if not is_database_unavailable(error):
-                raise
-            return database_unavailable(request, error)
-
-        if cached is not None:
-            cached["X-Cache"] = "hit"
-            # Revalidated like a fresh answer (If-None-Match, 304) by chairmanship.validators, above this.
-            return cached
-
-        response = self.get_response(request)
-        patch_vary_headers(response, ("Cookie", "Accept"))
-        if self.storable(response):
-            with contextlib.suppress(CacheUnavailable):
-                _cache_call(cache.set, key, response, PAGE_TIMEOUT)
-        response["X-Cache"] = "miss"
-        return response
-
-    @staticmethod
-    def storable(response) -> bool:
-        if response.status_code != 200 or response.streaming or response.cookies:
-            return False
-        cache_control = response.get("Cache-Control", "")
-        return "private" not in cache_control and "no-store" not in cache_control
+def is_storable(response) -> bool:
+    """Whether a response may be kept for everyone: a full, public answer that sets no cookie."""
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    cache_control = response.get("Cache-Control", "")
+    return "private" not in cache_control and "no-store" not in cache_control
 
 
-def remember(name: str, compute):
+def cached_for_content(name: str, compute):
     """A value derived from archive content, kept until the content changes; computed afresh if the cache is down."""
     try:
         key = f"archive:derived:{content_version()}:{name}"
-        value = _cache_call(cache.get, key)
+        value = cache_call(cache.get, key)
     except CacheUnavailable:
         return compute()
     if value is None:
         value = compute()
         with contextlib.suppress(CacheUnavailable):
-            _cache_call(cache.set, key, value, PAGE_TIMEOUT)
+            cache_call(cache.set, key, value, PAGE_TIMEOUT)
     return value

@@ -12,34 +12,15 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.files.uploadedfile import UploadedFile
 from django.core.serializers.base import DeserializationError
 from django.db import models
-from django.db.models.fields.files import FieldFile
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.text import Truncator
 from reversion.errors import RevertError
 from reversion.models import Version
 
-from chairmanship.models import PublicationStatus, Publishable
+from chairmanship.models import PublicationStatus
 from chairmanship.publication import normalized_published_at, publication_problems
-
-
-def record_field_values(record: Publishable) -> dict:
-    """The stored values of ``record`` keyed like a reversion version's ``field_dict`` (attnames)."""
-    values = {field.attname: getattr(record, field.attname) for field in record._meta.concrete_fields}
-    for field in record._meta.many_to_many:
-        values[field.attname] = list(getattr(record, field.name).values_list("pk", flat=True))
-    return values
-
-
-def comparable(value):
-    """One shape for a value read from a version, the database or a form, so equal means unchanged."""
-    if isinstance(value, FieldFile):
-        return value.name or ""
-    if isinstance(value, list | tuple | set):
-        return sorted(str(item) for item in value)
-    if value is None:
-        return ""
-    return value
+from chairmanship.versions import comparable, record_field_values
 
 
 class EditorialForm(forms.ModelForm):

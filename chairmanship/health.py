@@ -97,21 +97,3 @@ def healthz(request):
         return database_unavailable(request, report=report)
     label = "ok" if shared_cache["ok"] else "degraded"
     return JsonResponse({"status": label, "database": database, "cache": shared_cache})
-
-
-class DatabaseUnavailableMiddleware:
-    """Answers 503 (``database_unavailable``), instead of a 500, while the database cannot be reached.
-
-    Connections are re-opened on the next request (CONN_HEALTH_CHECKS), so service resumes by itself.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
-
-    def process_exception(self, request, exception):
-        if not is_database_unavailable(exception):
-            return None
-        return database_unavailable(request, exception)

@@ -31,7 +31,7 @@ class ArchivePaginator(Paginator):
     def count(self):
         if self.list_cache_name is None:
             return super().count
-        return archive_cache.remember(f"{self.list_cache_name}:count", lambda: Paginator.count.func(self))
+        return archive_cache.cached_for_content(f"{self.list_cache_name}:count", lambda: Paginator.count.func(self))
 
     def page(self, number):
         number = self.validate_number(number)
@@ -55,7 +55,7 @@ class ArchivePaginator(Paginator):
         ids = []
         for block in range(bottom // size, (top - 1) // size + 1):
             start = block * size
-            block_ids = archive_cache.remember(
+            block_ids = archive_cache.cached_for_content(
                 f"{self.list_cache_name}:ids:{order}:{block}",
                 lambda start=start: list(ordered_ids[start : start + size]),
             )

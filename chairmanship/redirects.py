@@ -5,10 +5,7 @@ search engines, bookmarks). When a public detail page is not found, the old slug
 ``SlugRedirect`` and the reader is sent permanently to the record's current address.
 """
 
-from http import HTTPStatus
-
 from django.contrib.contenttypes.models import ContentType
-from django.http import HttpResponsePermanentRedirect
 from django.urls import Resolver404, resolve
 
 from chairmanship.models import Chairmanship, Document, Initiative, SlugRedirect, State, Summit
@@ -41,20 +38,3 @@ def moved_record_url(path: str) -> str | None:
         return None
     record = model.objects.published().filter(pk=record_id).first()
     return record.get_absolute_url() if record is not None else None
-
-
-class SlugRedirectMiddleware:
-    """Turns a 404 on an old public address into a 301 to the record's current one."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        if response.status_code != HTTPStatus.NOT_FOUND or request.method not in ("GET", "HEAD"):
-            return response
-        target = moved_record_url(request.path_info)
-        if target is None:
-            return response
-        query = request.META.get("QUERY_STRING", "")
-        return HttpResponsePermanentRedirect(f"{target}?{query}" if query else target)

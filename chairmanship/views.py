@@ -16,6 +16,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from chairmanship import cache as archive_cache
 from chairmanship import charts
+from chairmanship.facets import facet_counts
 from chairmanship.filters import DocumentFilterSet, InitiativeFilterSet, RelatedSlugFilter
 from chairmanship.models import (
     Chairmanship,
@@ -284,7 +285,7 @@ class SummitDetailView(DetailPageMixin, PublishedMixin, DetailView):
 class FacetedListMixin:
     """A public archive list narrowed by the shared FilterSet, with option counts for its filters.
 
-    Counts come from ``facet_counts()`` on the public subset, so they never include a draft.
+    Counts come from ``facets.facet_counts()`` on the public subset, so they never include a draft.
     """
 
     filterset_class = None
@@ -312,8 +313,8 @@ class FacetedListMixin:
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # The counts cover the whole public archive, whatever is chosen: one computation per content change.
-        facets = archive_cache.remember(
-            f"facets:{self.model._meta.model_name}", lambda: self.model.objects.published().facet_counts()
+        facets = archive_cache.cached_for_content(
+            f"facets:{self.model._meta.model_name}", lambda: facet_counts(self.model.objects.published())
         )
         chosen = self.request.GET
         form = self.filterset.form

@@ -43,7 +43,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "chairmanship.apps.ArchiveAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -72,11 +72,11 @@ MIDDLEWARE = [
     # Serves static files with far-future cache headers (hashed names) straight from the app server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETag from what each read shows, and its 304s, for fresh and cached answers alike.
-    "chairmanship.validators.ConditionalReadMiddleware",
+    "chairmanship.middleware.ConditionalReadMiddleware",
     # Anonymous reads come from the shared cache before any database work.
-    "chairmanship.cache.AnonymousPageCacheMiddleware",
+    "chairmanship.middleware.AnonymousPageCacheMiddleware",
     # A lost database connection becomes a 503 maintenance page, not a 500.
-    "chairmanship.health.DatabaseUnavailableMiddleware",
+    "chairmanship.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -84,7 +84,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Old URLs of published records whose slug changed answer with a permanent redirect.
-    "chairmanship.redirects.SlugRedirectMiddleware",
+    "chairmanship.middleware.SlugRedirectMiddleware",
     # Last, as django-axes requires: answers a locked-out login with the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -3,7 +3,7 @@
 import datetime
 
 from chairmanship.charts import documents_by_topic, members_per_year, membership_growth
-from chairmanship.models import FacetOption
+from chairmanship.facets import FacetOption
 
 
 def test_members_per_year_counts_full_members_at_the_end_of_each_year():

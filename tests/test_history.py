@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from reversion.models import Version
 
-from chairmanship.admin import version_differences, word_diff
 from chairmanship.models import Document, PublicationStatus
+from chairmanship.versions import version_differences, word_diff
 from tests.factories import DocumentFactory, TopicFactory
 from tests.test_workflow import change_url, client_for, editorial_user, form_data, readable
 

@@ -3,7 +3,7 @@
 - Reads: the public subset (``published()``) for everyone but those with the model's view permission
   (``chairmanship.publication.may_read_unpublished``), who read drafts and scheduled records too.
 - Lists and details carry an ETag derived from what they show; If-None-Match answers 304
-  (``chairmanship.validators``).
+  (``chairmanship.conditional``).
 - Writes need the model permissions (``EditorModelPermissions``), honour If-Match (412 on a lost
   update), follow the publication rules of ``chairmanship.publication`` and record a django-reversion revision.
 """
@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chairmanship import cache as archive_cache
-from chairmanship import filters, publication, validators
+from chairmanship import conditional, filters, publication
 from chairmanship.api import serializers
 from chairmanship.api.exceptions import DeletionRefused, PreconditionFailed, PublicationRefused, WriteConflict
 from chairmanship.api.permissions import role_refusals_as_403, sees_unpublished
@@ -96,7 +96,7 @@ class ArchiveViewSet(viewsets.ModelViewSet):
         return self.read(request, represent)
 
     def read(self, request, represent):
-        """The answer to a read, tagged by its data (``chairmanship.validators``); ``represent()`` returns the
+        """The answer to a read, tagged by its data (``chairmanship.conditional``); ``represent()`` returns the
         data and the record it shows (None for a list).
 
         The tag is remembered until the content changes, so a client that already holds it is answered 304
@@ -109,9 +109,9 @@ class ArchiveViewSet(viewsets.ModelViewSet):
 
         def tag():
             answer["data"], record = represent()
-            return validators.read_etag(answer["data"], request.accepted_media_type, record)
+            return conditional.read_etag(answer["data"], request.accepted_media_type, record)
 
-        etag = archive_cache.remember(validators.read_name(request, self.reader), tag)
+        etag = archive_cache.cached_for_content(conditional.read_name(request, self.reader), tag)
         if "data" not in answer:
             early = get_conditional_response(request, etag=etag, response=HttpResponse(headers={"ETag": etag}))
             if early.status_code != status.HTTP_200_OK:
@@ -135,7 +135,7 @@ class ArchiveViewSet(viewsets.ModelViewSet):
             lookup = self.lookup_url_kwarg or self.lookup_field
             record = get_object_or_404(self.filter_queryset(queryset), **{self.lookup_field: self.kwargs[lookup]})
             self.check_object_permissions(self.request, record)
-        if self.request.method not in ("GET", "HEAD", "OPTIONS") and validators.precondition_failed(
+        if self.request.method not in ("GET", "HEAD", "OPTIONS") and conditional.precondition_failed(
             self.request, record
         ):
             raise PreconditionFailed()
@@ -256,7 +256,7 @@ class ArchiveViewSet(viewsets.ModelViewSet):
         # The client can send the new ETag with its next If-Match.
         record = getattr(self, "saved_record", None)
         if record is not None:
-            response["ETag"] = validators.read_etag(response.data, self.request.accepted_media_type, record)
+            response["ETag"] = conditional.read_etag(response.data, self.request.accepted_media_type, record)
         return response
 
 

@@ -1,0 +1,101 @@
+"""The archive's own steps of the request pipeline, in the order settings.MIDDLEWARE runs them.
+
+Each class only wires a rule into the pipeline; the rule itself lives in its module (validators, cache,
+health, redirects), where views and commands call it too.
+"""
+
+import contextlib
+from http import HTTPStatus
+
+from django.core.cache import cache
+from django.db import DatabaseError
+from django.http import HttpResponsePermanentRedirect
+from django.middleware.http import ConditionalGetMiddleware
+from django.utils.cache import patch_vary_headers
+
+from chairmanship import cache as archive_cache
+from chairmanship.health import database_unavailable, is_database_unavailable
+from chairmanship.redirects import moved_record_url
+
+
+class ConditionalReadMiddleware(ConditionalGetMiddleware):
+    """Tags every GET answer by its content (unless its view did) and answers If-None-Match with 304
+    (``chairmanship.conditional`` says why reads carry no Last-Modified).
+
+    It sits above the page cache, so a cached answer is revalidated by the same rule as a fresh one.
+    """
+
+    def process_response(self, request, response):
+        if request.method == "GET" and response.has_header("Last-Modified"):
+            del response["Last-Modified"]
+        return super().process_response(request, response)
+
+
+class AnonymousPageCacheMiddleware:
+    """Serves anonymous GETs of public pages and API reads from the shared cache (``chairmanship.cache``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not archive_cache.is_cacheable_request(request):
+            return self.get_response(request)
+        # Raises DisallowedHost for a host not in ALLOWED_HOSTS: answered 400, whether or not a page is cached.
+        request.get_host()
+        try:
+            key = archive_cache.page_key(request, archive_cache.content_version())
+            cached = archive_cache.cache_call(cache.get, key)
+        except archive_cache.CacheUnavailable:
+            return self.get_response(request)
+        except DatabaseError as error:
+            if not is_database_unavailable(error):
+                raise
+            return database_unavailable(request, error)
+
+        if cached is not None:
+            cached["X-Cache"] = "hit"
+            # Revalidated like a fresh answer (If-None-Match, 304) by ConditionalReadMiddleware, above this.
+            return cached
+
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie", "Accept"))
+        if archive_cache.is_storable(response):
+            with contextlib.suppress(archive_cache.CacheUnavailable):
+                archive_cache.cache_call(cache.set, key, response, archive_cache.PAGE_TIMEOUT)
+        response["X-Cache"] = "miss"
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Answers 503 (``health.database_unavailable``), instead of a 500, while the database cannot be reached.
+
+    Connections are re-opened on the next request (CONN_HEALTH_CHECKS), so service resumes by itself.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not is_database_unavailable(exception):
+            return None
+        return database_unavailable(request, exception)
+
+
+class SlugRedirectMiddleware:
+    """Turns a 404 on an old public address into a 301 to the record's current one (``redirects``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != HTTPStatus.NOT_FOUND or request.method not in ("GET", "HEAD"):
+            return response
+        target = moved_record_url(request.path_info)
+        if target is None:
+            return response
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponsePermanentRedirect(f"{target}?{query}" if query else target)
