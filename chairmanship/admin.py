@@ -345,6 +345,15 @@ class EditorialAdmin(GuardedDeletionAdmin):
             self.model._default_manager.filter(pk=object_id).values("version", "status", "published_at").first()
         ) or {"version": 0, "status": PublicationStatus.DRAFT, "published_at": None}
 
+    def get_object(self, request, object_id, from_field=None):
+        record = super().get_object(request, object_id, from_field)
+        before = getattr(request, "_editorial_state_before_revert", None)
+        if record is not None and before is not None:
+            # A revert restores content: its form offers the publication state the record has now, not the one
+            # of the old version (reverting to a version saved in review must not unpublish the record).
+            record.status, record.published_at = before["status"], before["published_at"]
+        return record
+
     def revision_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST" and publication.goes_live_through_review(
             request.user, self.model._default_manager.filter(pk=unquote(object_id)).first()

@@ -176,3 +176,23 @@ def test_editor_cannot_delete_content_records(editor):
     response = client_for(editor).post(reverse("admin:chairmanship_document_delete", args=(document.pk,)))
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert Document.objects.filter(pk=document.pk).exists()
+
+
+def test_a_publisher_reverting_to_a_version_saved_in_review_keeps_the_record_published(editor, publisher):
+    document = DocumentFactory(draft=True, summary="Reviewed summary.")
+    _save(client_for(editor), document, summary="Reviewed summary.", status=PublicationStatus.REVIEW)
+    in_review = Version.objects.get_for_object(document).get()
+    client = client_for(publisher)
+    client.post(
+        reverse("admin:chairmanship_document_changelist"), {"action": "publish", "_selected_action": [document.pk]}
+    )
+    _save(client, document, summary="A mistaken summary.")
+    published_at = Document.objects.get(pk=document.pk).published_at
+
+    revert_page = client.get(_url("revision", document.pk, in_review.pk))
+    assert revert_page.context["adminform"].form["status"].value() == PublicationStatus.PUBLISHED
+    client.post(_url("revision", document.pk, in_review.pk), form_data(revert_page))
+
+    document.refresh_from_db()
+    assert document.summary == "Reviewed summary."
+    assert (document.status, document.published_at) == (PublicationStatus.PUBLISHED, published_at)

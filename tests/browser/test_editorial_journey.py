@@ -1,4 +1,5 @@
-"""The editorial journey in the real admin: draft, review, publish, a refused conflicting edit, a revert."""
+"""The editorial journey in the real admin: draft, review, publish, an Editor's change waiting for a Publisher,
+a refused conflicting edit, a revert."""
 
 import re
 
@@ -14,6 +15,7 @@ pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"
 SLUG = "declaration-on-digital-cooperation"
 ORIGINAL_SUMMARY = "Leaders agreed to cooperate on digital public infrastructure."
+PROPOSED_SUMMARY = "Leaders agreed to cooperate on digital public infrastructure and data protection."
 
 
 def log_in(page, live_server, username: str) -> None:
@@ -42,7 +44,7 @@ def newsroom(transactional_db, django_user_model):
     SummitFactory(slug="astana-2024", host_city="Astana")
     TopicFactory(slug="digital", name="Digital")
     SourceFactory(slug="sco-press-release", title="SCO press release on the Astana summit")
-    for username, role in (("erin", "Editor"), ("boris", "Editor"), ("paula", "Publisher")):
+    for username, role in (("erin", "Editor"), ("boris", "Publisher"), ("paula", "Publisher")):
         user = editorial_user(django_user_model, role, username)
         user.set_password(PASSWORD)
         user.save()
@@ -95,7 +97,25 @@ def test_editor_drafts_publisher_publishes_conflict_is_refused_and_revert_restor
     expect(publisher_page.locator("main")).to_contain_text(ORIGINAL_SUMMARY)
     screenshot("editorial-05-public-page", publisher_page)
 
-    # Two editors open the same document; Boris saves first, Erin's save is refused with Boris's change named.
+    # An Editor's change to the published document waits for a Publisher; the public page does not change.
+    open_document(page, live_server)
+    page.fill("#id_summary", PROPOSED_SUMMARY)
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_contain_text("waits for a Publisher")
+    page.goto(f"{live_server.url}/documents/{SLUG}/")
+    expect(page.locator("main")).to_contain_text(ORIGINAL_SUMMARY)
+    expect(page.locator("main")).not_to_contain_text(PROPOSED_SUMMARY)
+
+    # The Publisher sees the proposal compared with the live text, and publishes it.
+    open_document(publisher_page, live_server)
+    expect(publisher_page.locator("#pending-changes")).to_contain_text(PROPOSED_SUMMARY)
+    screenshot("editorial-06-proposed-change-waits-for-a-publisher", publisher_page)
+    publisher_page.get_by_role("button", name="Publish this change").click()
+    publisher_page.goto(f"{live_server.url}/documents/{SLUG}/")
+    expect(publisher_page.locator("main")).to_contain_text(PROPOSED_SUMMARY)
+
+    # Erin and Boris (a Publisher) open the document; Boris saves first, Erin's save is refused with his change
+    # named.
     open_document(page, live_server)
     boris_context = browser.new_context(viewport={"width": 1280, "height": 900})
     boris_page = boris_context.new_page()
@@ -111,21 +131,22 @@ def test_editor_drafts_publisher_publishes_conflict_is_refused_and_revert_restor
     expect(errors.last).to_contain_text("boris saved this record")
     expect(errors.last).to_contain_text("Fields they changed: Summary.")
     expect(page.locator("#id_full_text")).to_have_value("Erin's careful transcription of the declaration.")
-    screenshot("editorial-06-conflicting-edit-refused")
+    screenshot("editorial-07-conflicting-edit-refused")
     assert Document.objects.get(slug=SLUG).full_text == ""
 
-    # Erin reverts Boris's summary to the version she submitted for review.
-    document = open_document(page, live_server)
-    page.goto(f"{live_server.url}/admin/chairmanship/document/{document.pk}/history/")
-    screenshot("editorial-07-history")
-    page.get_by_role("row").filter(has_text="Submitted for review.").get_by_role("link").click()
-    expect(page.locator("#id_summary")).to_have_value(ORIGINAL_SUMMARY)
-    page.click("input[name=_save]")
-    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
-    page.goto(f"{live_server.url}/documents/{SLUG}/")
-    expect(page.locator("main")).to_contain_text(ORIGINAL_SUMMARY)
-    expect(page.locator("main")).not_to_contain_text(re.compile("mistaken summary"))
-    screenshot("editorial-08-revert-restored-the-old-text")
+    # The Publisher reverts Boris's summary to the version Erin submitted for review (reverting a published
+    # record is a Publisher's act).
+    document = open_document(publisher_page, live_server)
+    publisher_page.goto(f"{live_server.url}/admin/chairmanship/document/{document.pk}/history/")
+    screenshot("editorial-08-history", publisher_page)
+    publisher_page.get_by_role("row").filter(has_text="Submitted for review.").get_by_role("link").click()
+    expect(publisher_page.locator("#id_summary")).to_have_value(ORIGINAL_SUMMARY)
+    publisher_page.click("input[name=_save]")
+    expect(publisher_page.locator(".messagelist")).to_contain_text("was changed successfully")
+    publisher_page.goto(f"{live_server.url}/documents/{SLUG}/")
+    expect(publisher_page.locator("main")).to_contain_text(ORIGINAL_SUMMARY)
+    expect(publisher_page.locator("main")).not_to_contain_text(re.compile("mistaken summary"))
+    screenshot("editorial-09-revert-restored-the-old-text", publisher_page)
 
     publisher_context.close()
     boris_context.close()
