@@ -87,6 +87,13 @@ class EditorialResource(resources.ModelResource):
         "TextField": widgets.CharWidget,
     }
 
+    class Meta:
+        # Rows name records by slug; an import is all or nothing, and every row is checked as the admin would.
+        import_id_fields = ("slug",)
+        clean_model_instances = True
+        use_transactions = True
+        skip_unchanged = False
+
     @classmethod
     def widget_kwargs_for_field(cls, field_name, django_field):
         kwargs = super().widget_kwargs_for_field(field_name, django_field)
@@ -175,7 +182,6 @@ class DocumentResource(EditorialResource):
 
     class Meta:
         model = Document
-        import_id_fields = ("slug",)
         fields = (
             "slug",
             "title",
@@ -193,9 +199,6 @@ class DocumentResource(EditorialResource):
             "status",
             "published_at",
         )
-        clean_model_instances = True
-        use_transactions = True
-        skip_unchanged = False
 
 
 class InitiativeResource(EditorialResource):
@@ -208,7 +211,6 @@ class InitiativeResource(EditorialResource):
 
     class Meta:
         model = Initiative
-        import_id_fields = ("slug",)
         fields = (
             "slug",
             "title",
@@ -224,9 +226,6 @@ class InitiativeResource(EditorialResource):
             "status",
             "published_at",
         )
-        clean_model_instances = True
-        use_transactions = True
-        skip_unchanged = False
 
 
 class SummitResource(EditorialResource):
@@ -236,7 +235,6 @@ class SummitResource(EditorialResource):
 
     class Meta:
         model = Summit
-        import_id_fields = ("slug",)
         fields = (
             "slug",
             "number",
@@ -253,6 +251,3 @@ class SummitResource(EditorialResource):
             "status",
             "published_at",
         )
-        clean_model_instances = True
-        use_transactions = True
-        skip_unchanged = False

@@ -260,35 +260,36 @@ class ArchiveViewSet(viewsets.ModelViewSet):
         return response
 
 
-def through_review(serializer_class) -> dict:
-    """The update operations of a publishable resource: an Editor's change to a published record answers 202."""
-    responses = {200: serializer_class, 202: serializers.PendingChangeSerializer}
-    description = (
-        "A change to a published (or scheduled) record by an account without the publish permission (an "
-        "Editor) does not go live: it is kept as a proposed change for a Publisher, the record stays as it is, "
-        "and the answer is 202 Accepted with the proposed change."
-    )
-    return {
-        "update": extend_schema(responses=responses, description=description),
-        "partial_update": extend_schema(responses=responses, description=description),
-    }
+def documented(list_summary: str, detail_summary: str, description: str = ""):
+    """The schema's words for a resource's list and detail; a publishable resource's updates also document the
+    202 of an Editor's change to a published record (``chairmanship.publication``)."""
+
+    def decorate(viewset):
+        operations = {
+            "list": extend_schema(summary=list_summary, description=description or None),
+            "retrieve": extend_schema(summary=detail_summary),
+        }
+        if issubclass(viewset.model, Publishable):
+            responses = {200: viewset.serializer_class, 202: serializers.PendingChangeSerializer}
+            review = (
+                "A change to a published (or scheduled) record by an account without the publish permission (an "
+                "Editor) does not go live: it is kept as a proposed change for a Publisher, the record stays as it "
+                "is, and the answer is 202 Accepted with the proposed change."
+            )
+            operations["update"] = operations["partial_update"] = extend_schema(responses=responses, description=review)
+        return extend_schema_view(**operations)(viewset)
+
+    return decorate
 
 
-@extend_schema_view(
-    list=extend_schema(summary="List states", description="SCO states, with their membership periods."),
-    retrieve=extend_schema(summary="One state"),
-    **through_review(serializers.StateSerializer),
-)
+@documented("List states", "One state", "SCO states, with their membership periods.")
 class StateViewSet(ArchiveViewSet):
     model = State
     serializer_class = serializers.StateSerializer
     filterset_class = filters.StateFilterSet
 
 
-@extend_schema_view(
-    list=extend_schema(summary="List membership periods", description="Who held which status, and when."),
-    retrieve=extend_schema(summary="One membership period"),
-)
+@documented("List membership periods", "One membership period", "Who held which status, and when.")
 class MembershipViewSet(ArchiveViewSet):
     model = Membership
     serializer_class = serializers.MembershipSerializer
@@ -297,74 +298,49 @@ class MembershipViewSet(ArchiveViewSet):
     lookup_value_regex = ID_PATTERN
 
 
-@extend_schema_view(
-    list=extend_schema(summary="List chairmanships", description="Annual chairmanships, latest first."),
-    retrieve=extend_schema(summary="One chairmanship"),
-    **through_review(serializers.ChairmanshipSerializer),
-)
+@documented("List chairmanships", "One chairmanship", "Annual chairmanships, latest first.")
 class ChairmanshipViewSet(ArchiveViewSet):
     model = Chairmanship
     serializer_class = serializers.ChairmanshipSerializer
     filterset_class = filters.ChairmanshipFilterSet
 
 
-@extend_schema_view(
-    list=extend_schema(summary="List summits", description="Meetings of the Council of Heads of State."),
-    retrieve=extend_schema(summary="One summit"),
-    **through_review(serializers.SummitSerializer),
-)
+@documented("List summits", "One summit", "Meetings of the Council of Heads of State.")
 class SummitViewSet(ArchiveViewSet):
     model = Summit
     serializer_class = serializers.SummitSerializer
     filterset_class = filters.SummitFilterSet
 
 
-@extend_schema_view(
-    list=extend_schema(summary="List documents", description="Declarations, decisions, agreements and more."),
-    retrieve=extend_schema(summary="One document"),
-    **through_review(serializers.DocumentSerializer),
-)
+@documented("List documents", "One document", "Declarations, decisions, agreements and more.")
 class DocumentViewSet(ArchiveViewSet):
     model = Document
     serializer_class = serializers.DocumentSerializer
     filterset_class = filters.DocumentFilterSet
 
 
-@extend_schema_view(
-    list=extend_schema(summary="List initiatives", description="Initiatives proposed or launched in the SCO."),
-    retrieve=extend_schema(summary="One initiative"),
-    **through_review(serializers.InitiativeSerializer),
-)
+@documented("List initiatives", "One initiative", "Initiatives proposed or launched in the SCO.")
 class InitiativeViewSet(ArchiveViewSet):
     model = Initiative
     serializer_class = serializers.InitiativeSerializer
     filterset_class = filters.InitiativeFilterSet
 
 
-@extend_schema_view(
-    list=extend_schema(summary="List topics"),
-    retrieve=extend_schema(summary="One topic"),
-)
+@documented("List topics", "One topic")
 class TopicViewSet(ArchiveViewSet):
     model = Topic
     serializer_class = serializers.TopicSerializer
     filterset_class = filters.TopicFilterSet
 
 
-@extend_schema_view(
-    list=extend_schema(summary="List key figures", description="Numbers the sources report, with units."),
-    retrieve=extend_schema(summary="One key figure"),
-)
+@documented("List key figures", "One key figure", "Numbers the sources report, with units.")
 class KeyFigureViewSet(ArchiveViewSet):
     model = KeyFigure
     serializer_class = serializers.KeyFigureSerializer
     filterset_class = filters.KeyFigureFilterSet
 
 
-@extend_schema_view(
-    list=extend_schema(summary="List sources", description="The sources every fact in the archive cites."),
-    retrieve=extend_schema(summary="One source"),
-)
+@documented("List sources", "One source", "The sources every fact in the archive cites.")
 class SourceViewSet(ArchiveViewSet):
     model = Source
     serializer_class = serializers.SourceSerializer
