@@ -30,7 +30,7 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "archive:content-version"
-# The database's copy: one row (migration 0011), raised once each change is committed.
+# The database's copy: one row (migration 0009), raised once each change is committed.
 VERSION_TABLE = "chairmanship_content_version"
 # How long the cache's copy of the content version is trusted before the database is asked again.
 VERSION_COPY_SECONDS = 5

@@ -95,7 +95,7 @@ def test_the_migration_fills_the_html_of_records_stored_before_it():
     Document.objects.update(summary_html="", full_text_html="", summary_excerpt="")
     Summit.objects.update(summary_html="", summary_excerpt="")
 
-    migration = importlib.import_module("chairmanship.migrations.0010_stored_rendered_markdown")
+    migration = importlib.import_module("chairmanship.migrations.0009_editorial_integrity")
     migration.render_stored_markdown(apps, None)
 
     chairmanship.refresh_from_db()
