@@ -86,6 +86,21 @@ def ensure_wrk() -> str:
     sys.exit("The benchmark needs wrk: install it with 'apt-get install wrk'.")
 
 
+def server_environment(admin_url: str, database: str, **extra: str) -> dict:
+    """The production stack's environment on a database of its own: DEBUG off, a fresh secret, quiet logs, and
+    the API rate limits off (one client from one address would be answered 429 most of the time)."""
+    return {
+        **os.environ,
+        "DATABASE_URL": f"{admin_url.rsplit('/', 1)[0]}/{database}",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "LOG_LEVEL": "WARNING",
+        "API_THROTTLE_ANON": "",
+        "API_THROTTLE_USER": "",
+        **extra,
+    }
+
+
 def prepare_database(database_url: str, admin_url: str, name: str, env: dict, sizes: dict) -> None:
     import psycopg
 
@@ -370,18 +385,7 @@ def main() -> int:
 
     started = time.monotonic()
     wrk = ensure_wrk()
-    admin = args.admin_url.rsplit("/", 1)[0]
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{admin}/{args.database}",
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "BENCHMARK_ENDPOINTS": "1",
-        "LOG_LEVEL": "WARNING",
-        # One client from one address: the API rate limits (off here) would answer most calls with 429.
-        "API_THROTTLE_ANON": "",
-        "API_THROTTLE_USER": "",
-    }
+    env = server_environment(args.admin_url, args.database, BENCHMARK_ENDPOINTS="1")
     prepare_database(env["DATABASE_URL"], args.admin_url, args.database, env, sizes)
     repeats = 3 if args.smoke else 20
     searches = {"PostgreSQL": search_timing(env, repeats)}

@@ -20,7 +20,6 @@ was replaced during the run, or on a worker whose memory grew by more than 20% o
 import argparse
 import json
 import os
-import secrets
 import sys
 import tempfile
 import time
@@ -39,6 +38,7 @@ from bench.run import (  # noqa: E402 (the repository root must be importable fi
     free_port,
     prepare_database,
     run,
+    server_environment,
     start_server,
     stop_server,
     worker_memory_mb,
@@ -246,18 +246,9 @@ def main() -> int:
     args = parser.parse_args()
 
     wrk = ensure_wrk()
-    admin = args.admin_url.rsplit("/", 1)[0]
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{admin}/{args.database}",
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "LOG_LEVEL": "WARNING",
-        "PAGE_CACHE": "1" if args.redis_url else "0",
-        "REDIS_URL": args.redis_url,
-        "API_THROTTLE_ANON": "",
-        "API_THROTTLE_USER": "",
-    }
+    env = server_environment(
+        args.admin_url, args.database, PAGE_CACHE="1" if args.redis_url else "0", REDIS_URL=args.redis_url
+    )
     print(f"Building the {args.database} database ({', '.join(f'{v} {k}' for k, v in DATASET.items())})...", flush=True)
     prepare_database(env["DATABASE_URL"], args.admin_url, args.database, env, DATASET)
     run([PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"], env)

@@ -45,6 +45,7 @@ class XmlSafeAtomFeed(Atom1Feed):
 class PublicRecordFeed(Feed):
     feed_type = XmlSafeAtomFeed
     model = None
+    category_field = ""  # the choice field whose label is each entry's category
 
     def items(self):
         # An entry shows the stored excerpt: the long texts (and their HTML) are not read at all.
@@ -59,6 +60,9 @@ class PublicRecordFeed(Feed):
         # The plain excerpt stored on save: a feed entry neither carries a whole long text nor raw Markdown.
         return record.summary_excerpt
 
+    def item_categories(self, record):
+        return [getattr(record, f"get_{self.category_field}_display")()]
+
     def item_pubdate(self, record):
         return record.published_at
 
@@ -71,9 +75,7 @@ class LatestDocumentsFeed(PublicRecordFeed):
     title = "SCO Chairmanship Archive: new documents"
     subtitle = "Declarations, decisions, agreements and other documents newly added to the archive."
     link = reverse_lazy("chairmanship:document_list")
-
-    def item_categories(self, document):
-        return [document.get_document_type_display()]
+    category_field = "document_type"
 
 
 class LatestInitiativesFeed(PublicRecordFeed):
@@ -81,6 +83,4 @@ class LatestInitiativesFeed(PublicRecordFeed):
     title = "SCO Chairmanship Archive: new initiatives"
     subtitle = "Initiatives newly added to the archive."
     link = reverse_lazy("chairmanship:initiative_list")
-
-    def item_categories(self, initiative):
-        return [initiative.get_category_display()]
+    category_field = "category"

@@ -17,6 +17,7 @@ from django.db.models import ProtectedError, RestrictedError
 from django.db.models.deletion import Collector
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.functional import classproperty
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
@@ -29,19 +30,7 @@ from chairmanship import conditional, filters, publication
 from chairmanship.api import serializers
 from chairmanship.api.exceptions import DeletionRefused, PreconditionFailed, PublicationRefused, WriteConflict
 from chairmanship.api.permissions import role_refusals_as_403, sees_unpublished
-from chairmanship.models import (
-    Chairmanship,
-    Document,
-    Initiative,
-    KeyFigure,
-    Membership,
-    PublicationStatus,
-    Publishable,
-    Source,
-    State,
-    Summit,
-    Topic,
-)
+from chairmanship.models import PublicationStatus, Publishable
 
 SLUG_PATTERN = r"[-a-zA-Z0-9_]+"
 # Larger numbers cannot be primary keys; refusing them in the URL keeps them away from the database.
@@ -49,9 +38,13 @@ ID_PATTERN = r"[0-9]{1,18}"
 
 
 class ArchiveViewSet(viewsets.ModelViewSet):
-    model: type = None
     lookup_field = "slug"
     lookup_value_regex = SLUG_PATTERN
+
+    @classproperty
+    def model(cls):
+        """The resource's model, as its serializer names it."""
+        return cls.serializer_class.Meta.model
 
     # --- Reading -----------------------------------------------------------------------------------
 
@@ -284,14 +277,12 @@ def documented(list_summary: str, detail_summary: str, description: str = ""):
 
 @documented("List states", "One state", "SCO states, with their membership periods.")
 class StateViewSet(ArchiveViewSet):
-    model = State
     serializer_class = serializers.StateSerializer
     filterset_class = filters.StateFilterSet
 
 
 @documented("List membership periods", "One membership period", "Who held which status, and when.")
 class MembershipViewSet(ArchiveViewSet):
-    model = Membership
     serializer_class = serializers.MembershipSerializer
     filterset_class = filters.MembershipFilterSet
     lookup_field = "pk"
@@ -300,49 +291,42 @@ class MembershipViewSet(ArchiveViewSet):
 
 @documented("List chairmanships", "One chairmanship", "Annual chairmanships, latest first.")
 class ChairmanshipViewSet(ArchiveViewSet):
-    model = Chairmanship
     serializer_class = serializers.ChairmanshipSerializer
     filterset_class = filters.ChairmanshipFilterSet
 
 
 @documented("List summits", "One summit", "Meetings of the Council of Heads of State.")
 class SummitViewSet(ArchiveViewSet):
-    model = Summit
     serializer_class = serializers.SummitSerializer
     filterset_class = filters.SummitFilterSet
 
 
 @documented("List documents", "One document", "Declarations, decisions, agreements and more.")
 class DocumentViewSet(ArchiveViewSet):
-    model = Document
     serializer_class = serializers.DocumentSerializer
     filterset_class = filters.DocumentFilterSet
 
 
 @documented("List initiatives", "One initiative", "Initiatives proposed or launched in the SCO.")
 class InitiativeViewSet(ArchiveViewSet):
-    model = Initiative
     serializer_class = serializers.InitiativeSerializer
     filterset_class = filters.InitiativeFilterSet
 
 
 @documented("List topics", "One topic")
 class TopicViewSet(ArchiveViewSet):
-    model = Topic
     serializer_class = serializers.TopicSerializer
     filterset_class = filters.TopicFilterSet
 
 
 @documented("List key figures", "One key figure", "Numbers the sources report, with units.")
 class KeyFigureViewSet(ArchiveViewSet):
-    model = KeyFigure
     serializer_class = serializers.KeyFigureSerializer
     filterset_class = filters.KeyFigureFilterSet
 
 
 @documented("List sources", "One source", "The sources every fact in the archive cites.")
 class SourceViewSet(ArchiveViewSet):
-    model = Source
     serializer_class = serializers.SourceSerializer
     filterset_class = filters.SourceFilterSet
 
