@@ -42,7 +42,7 @@ def newsroom(transactional_db, django_user_model):
     SummitFactory(slug="astana-2024", host_city="Astana")
     TopicFactory(slug="digital", name="Digital")
     SourceFactory(slug="sco-press-release", title="SCO press release on the Astana summit")
-    for username, role in (("erin", "Editor"), ("boris", "Editor"), ("paula", "Publisher")):
+    for username, role in (("erin", "Editor"), ("boris", "Publisher"), ("paula", "Publisher")):
         user = editorial_user(django_user_model, role, username)
         user.set_password(PASSWORD)
         user.save()
@@ -95,7 +95,8 @@ def test_editor_drafts_publisher_publishes_conflict_is_refused_and_revert_restor
     expect(publisher_page.locator("main")).to_contain_text(ORIGINAL_SUMMARY)
     screenshot("editorial-05-public-page", publisher_page)
 
-    # Two editors open the same document; Boris saves first, Erin's save is refused with Boris's change named.
+    # Erin and Boris (a Publisher, whose edits of a published record go live at once) open the same document;
+    # Boris saves first, Erin's save is refused with Boris's change named.
     open_document(page, live_server)
     boris_context = browser.new_context(viewport={"width": 1280, "height": 900})
     boris_page = boris_context.new_page()
@@ -114,18 +115,21 @@ def test_editor_drafts_publisher_publishes_conflict_is_refused_and_revert_restor
     screenshot("editorial-06-conflicting-edit-refused")
     assert Document.objects.get(slug=SLUG).full_text == ""
 
-    # Erin reverts Boris's summary to the version she submitted for review.
-    document = open_document(page, live_server)
-    page.goto(f"{live_server.url}/admin/chairmanship/document/{document.pk}/history/")
-    screenshot("editorial-07-history")
-    page.get_by_role("row").filter(has_text="Submitted for review.").get_by_role("link").click()
-    expect(page.locator("#id_summary")).to_have_value(ORIGINAL_SUMMARY)
-    page.click("input[name=_save]")
-    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
-    page.goto(f"{live_server.url}/documents/{SLUG}/")
-    expect(page.locator("main")).to_contain_text(ORIGINAL_SUMMARY)
-    expect(page.locator("main")).not_to_contain_text(re.compile("mistaken summary"))
-    screenshot("editorial-08-revert-restored-the-old-text")
+    # Paula reverts Boris's summary to the version Erin submitted for review (a published record's text is a
+    # Publisher's to change).
+    document = open_document(publisher_page, live_server)
+    publisher_page.goto(f"{live_server.url}/admin/chairmanship/document/{document.pk}/history/")
+    screenshot("editorial-07-history", publisher_page)
+    publisher_page.get_by_role("row").filter(has_text="Submitted for review.").get_by_role("link").click()
+    expect(publisher_page.locator("#id_summary")).to_have_value(ORIGINAL_SUMMARY)
+    # That version was saved in review; the record stays published with its old text.
+    publisher_page.select_option("#id_status", "published")
+    publisher_page.click("input[name=_save]")
+    expect(publisher_page.locator(".messagelist")).to_contain_text("was changed successfully")
+    publisher_page.goto(f"{live_server.url}/documents/{SLUG}/")
+    expect(publisher_page.locator("main")).to_contain_text(ORIGINAL_SUMMARY)
+    expect(publisher_page.locator("main")).not_to_contain_text(re.compile("mistaken summary"))
+    screenshot("editorial-08-revert-restored-the-old-text", publisher_page)
 
     publisher_context.close()
     boris_context.close()
