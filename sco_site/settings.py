@@ -167,6 +167,10 @@ else:
 
 # Whole-response caching of anonymous reads (chairmanship.cache); PAGE_CACHE=0 turns it off, e.g. to measure.
 PAGE_CACHE = env_bool("PAGE_CACHE", True)
+# How a read plan (the querysets pages, the API, feeds, sitemaps and search read with) loads a related record
+# or deferred field it did not plan for: the name of one of Django's fetch modes. Production keeps Django's
+# default (one query per access); the tests set FETCH_RAISE, so a plan missing a select_related fails loudly.
+ARCHIVE_FETCH_MODE = "FETCH_ONE"
 # Extra endpoints the benchmark compares against (a bare view, a hand-written JSON list); never in production.
 BENCHMARK_ENDPOINTS = env_bool("BENCHMARK_ENDPOINTS", False)
 

@@ -1,8 +1,13 @@
 import os
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
+from rest_framework.test import APIClient
+
+from tests.admin_support import editorial_user
+from tests.api_support import token_client
 
 
 @pytest.fixture(autouse=True)
@@ -16,6 +21,63 @@ def _fast_and_isolated_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.WHITENOISE_AUTOREFRESH = True
+    # A read plan that forgets a related record fails the test instead of costing a query per row.
+    settings.ARCHIVE_FETCH_MODE = "FETCH_RAISE"
+
+
+# --- Accounts and clients ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def editor(db, django_user_model):
+    """Staff in the Editor group: writes drafts, may not publish."""
+    return editorial_user(django_user_model, "Editor")
+
+
+@pytest.fixture
+def publisher(db, django_user_model):
+    """Staff in the Publisher group: publishes, schedules, unpublishes."""
+    return editorial_user(django_user_model, "Publisher")
+
+
+@pytest.fixture
+def superuser(db, django_user_model):
+    return django_user_model.objects.create_superuser("root", "root@example.org", "password")
+
+
+@pytest.fixture
+def api_client():
+    """An anonymous API client asking for JSON."""
+    client = APIClient()
+    client.credentials(HTTP_ACCEPT="application/json")
+    return client
+
+
+@pytest.fixture
+def editor_client(editor):
+    """An API client with the Editor's token."""
+    return token_client(editor)
+
+
+@pytest.fixture
+def publisher_client(publisher):
+    """An API client with the Publisher's token."""
+    return token_client(publisher)
+
+
+@pytest.fixture
+def generous_api_rates(settings):
+    """Rates no test reaches, and a fresh throttle history (the local-memory cache outlives a test)."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute"},
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+# --- Data --------------------------------------------------------------------------------------------
 
 
 @pytest.fixture

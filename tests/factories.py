@@ -32,6 +32,8 @@ class PublishedFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         abstract = True
+        # The sources are set after the record is saved, on its many-to-many table: no second save is needed.
+        skip_postgeneration_save = True
 
     class Params:
         draft = factory.Trait(status=models.PublicationStatus.DRAFT, published_at=None)
@@ -54,7 +56,6 @@ def _letters(n: int, width: int) -> str:
 class StateFactory(PublishedFactory):
     class Meta:
         model = models.State
-        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"state-{n}")
     short_name = factory.Sequence(lambda n: f"State {n}")
@@ -73,10 +74,14 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     start_date = datetime.date(2001, 6, 15)
 
 
+def observer_period(state, start: datetime.date, end: datetime.date | None = None):
+    """``state``'s period as an observer, from ``start`` up to (not including) ``end``."""
+    return MembershipFactory(state=state, status=models.MembershipStatus.OBSERVER, start_date=start, end_date=end)
+
+
 class ChairmanshipFactory(PublishedFactory):
     class Meta:
         model = models.Chairmanship
-        skip_postgeneration_save = True
 
     state = factory.SubFactory(StateFactory)
     slug = factory.Sequence(lambda n: f"chairmanship-{n}")
@@ -88,7 +93,6 @@ class ChairmanshipFactory(PublishedFactory):
 class SummitFactory(PublishedFactory):
     class Meta:
         model = models.Summit
-        skip_postgeneration_save = True
 
     number = factory.Sequence(lambda n: 100 + n)
     slug = factory.Sequence(lambda n: f"city-{n}")
@@ -102,7 +106,6 @@ class SummitFactory(PublishedFactory):
 class DocumentFactory(PublishedFactory):
     class Meta:
         model = models.Document
-        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Declaration number {n}")
     slug = factory.Sequence(lambda n: f"declaration-{n}")
@@ -114,7 +117,6 @@ class DocumentFactory(PublishedFactory):
 class InitiativeFactory(PublishedFactory):
     class Meta:
         model = models.Initiative
-        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Initiative {n}")
     slug = factory.Sequence(lambda n: f"initiative-{n}")

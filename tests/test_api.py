@@ -1,7 +1,5 @@
 """The JSON API's reading contract: endpoints, representations, filters, pagination, errors, caching."""
 
-# ruff: noqa: F811 (the API fixtures are imported from tests/api_support.py and requested by name)
-
 import datetime
 from http import HTTPStatus
 
@@ -20,7 +18,7 @@ from chairmanship.models import (
     PublicationStatus,
 )
 from tests import factories
-from tests.api_support import api_client, assert_problem, generous_api_rates  # noqa: F401 (fixtures)
+from tests.api_support import assert_problem
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("generous_api_rates")]
 
@@ -297,12 +295,7 @@ def test_states_filter_by_membership_on_a_day_and_by_status(api_client):
     founder = factories.StateFactory(slug="founder")
     factories.MembershipFactory(state=founder, start_date=datetime.date(2001, 6, 15))
     newcomer = factories.StateFactory(slug="newcomer")
-    factories.MembershipFactory(
-        state=newcomer,
-        status=MembershipStatus.OBSERVER,
-        start_date=datetime.date(2005, 7, 5),
-        end_date=datetime.date(2023, 7, 4),
-    )
+    factories.observer_period(newcomer, datetime.date(2005, 7, 5), datetime.date(2023, 7, 4))
     factories.MembershipFactory(state=newcomer, start_date=datetime.date(2023, 7, 4))
     watcher = factories.StateFactory(slug="watcher")
     factories.MembershipFactory(state=watcher, status=MembershipStatus.OBSERVER, start_date=datetime.date(2012, 6, 7))

@@ -5,8 +5,6 @@ would load its summit, chairmanship (and its state), topics, signatories, propos
 sources one by one: the N+1 these tests guard against.
 """
 
-# ruff: noqa: F811 (the API fixtures are imported from tests/api_support.py and requested by name)
-
 import datetime
 from http import HTTPStatus
 
@@ -16,7 +14,6 @@ from django.test.utils import CaptureQueriesContext
 
 from chairmanship.cache import bump_content_version, content_version
 from tests import factories
-from tests.api_support import api_client, editor, editor_client, generous_api_rates  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("generous_api_rates")]
 
@@ -94,21 +91,30 @@ def _no_page_cache(settings):
     settings.PAGE_CACHE = False
 
 
-@pytest.mark.parametrize("resource", list(BUILDERS))
-def test_a_public_list_costs_the_same_queries_for_twenty_records_as_for_one(
-    api_client, django_assert_num_queries, resource
+# Who reads, and what: the public every resource; editors, who also see drafts, the ones with related summaries.
+SCALING_READS = [
+    *(("api_client", resource) for resource in BUILDERS),
+    *(("editor_client", resource) for resource in ("documents", "initiatives", "summits")),
+]
+
+
+@pytest.mark.parametrize(("reader", "resource"), SCALING_READS)
+def test_a_list_costs_the_same_queries_for_twenty_records_as_for_one(
+    request, django_assert_num_queries, reader, resource
 ):
-    """Guards against one query per row for each related summary (the N+1 of nested serializers)."""
+    """Guards against one query per row for each related summary (the N+1 of nested serializers), for the
+    public and for editors, whose related summaries must be prefetched just the same."""
+    client = request.getfixturevalue(reader)
     build = BUILDERS[resource]
     url = f"/api/v1/{resource}/?page_size=100"
     build(0)
-    budget = queries_for(api_client, url)
+    budget = queries_for(client, url)
 
     for n in range(1, 20):
         build(n)
 
     with django_assert_num_queries(budget):
-        response = api_client.get(url)
+        response = client.get(url)
     assert response.json()["count"] >= 20
 
 
@@ -138,23 +144,6 @@ def test_leaving_out_unpublished_related_records_costs_the_public_no_extra_query
     detail = queries_for(api_client, f"/api/v1/{resource}/{key}/")
 
     assert (listing, detail) == PUBLIC_BUDGETS[resource]
-
-
-@pytest.mark.parametrize("resource", ["documents", "initiatives", "summits"])
-def test_an_editors_list_costs_the_same_queries_for_twenty_records_as_for_one(
-    editor_client, django_assert_num_queries, resource
-):
-    """Editors also see drafts; their related summaries must be prefetched just the same."""
-    build = BUILDERS[resource]
-    url = f"/api/v1/{resource}/?page_size=100"
-    build(0)
-    budget = queries_for(editor_client, url)
-
-    for n in range(1, 20):
-        build(n)
-
-    with django_assert_num_queries(budget):
-        editor_client.get(url)
 
 
 def test_a_document_list_answers_304_without_a_query_until_the_content_changes(api_client, django_assert_num_queries):

@@ -1,8 +1,6 @@
 """Who sees and who writes what through the API: the privacy rule, the Editor/Publisher roles,
 lost-update protection and the revision history."""
 
-# ruff: noqa: F811 (the API fixtures are imported from tests/api_support.py and requested by name)
-
 import datetime
 from http import HTTPStatus
 
@@ -14,17 +12,7 @@ from reversion.models import Version
 
 from chairmanship.models import Document, KeyFigure, Membership, PublicationStatus, Source, State, Topic
 from tests import factories
-from tests.api_support import (  # noqa: F401 (fixtures)
-    api_client,
-    assert_problem,
-    editor,
-    editor_client,
-    generous_api_rates,
-    publisher,
-    publisher_client,
-    superuser,
-    token_client,
-)
+from tests.api_support import assert_problem, token_client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("generous_api_rates")]
 

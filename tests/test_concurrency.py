@@ -22,9 +22,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def token(django_user_model):
-    user = django_user_model.objects.create_superuser("chief", "chief@example.org", "password")
-    return Token.objects.create(user=user).key
+def token(superuser):
+    return Token.objects.create(user=superuser).key
 
 
 @pytest.fixture

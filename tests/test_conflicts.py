@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from chairmanship.admin import StateAdmin
 from chairmanship.models import Document, State
+from tests.admin_support import change_url, changelist_url, client_for, editorial_user, form_data, readable
 from tests.factories import DocumentFactory, StateFactory, SummitFactory
-from tests.test_workflow import change_url, changelist_url, client_for, editorial_user, form_data, readable
 
 pytestmark = pytest.mark.django_db
 
@@ -105,11 +105,6 @@ def delete_url(record) -> str:
 
 
 @pytest.fixture
-def publisher(django_user_model):
-    return client_for(editorial_user(django_user_model, "Publisher", "petra"))
-
-
-@pytest.fixture
 def host_state():
     state = StateFactory(short_name="Kazakhstan")
     SummitFactory(host_state=state, host_city="Astana", number=24)
@@ -117,7 +112,7 @@ def host_state():
 
 
 def test_a_confirmed_deletion_of_a_state_that_hosted_summits_answers_409_naming_them(publisher, host_state):
-    response = publisher.post(delete_url(host_state), {"post": "yes"})
+    response = client_for(publisher).post(delete_url(host_state), {"post": "yes"})
 
     assert response.status_code == HTTPStatus.CONFLICT
     assert "Astana" in readable(response.text)
@@ -125,7 +120,7 @@ def test_a_confirmed_deletion_of_a_state_that_hosted_summits_answers_409_naming_
 
 
 def test_deleting_selected_states_that_hosted_summits_answers_409_naming_them(publisher, host_state):
-    response = publisher.post(
+    response = client_for(publisher).post(
         changelist_url(State), {"action": "delete_selected", "_selected_action": [host_state.pk], "post": "yes"}
     )
 
@@ -148,7 +143,7 @@ def summit_arriving_after_the_check(monkeypatch):
 
 @pytest.mark.usefixtures("summit_arriving_after_the_check")
 def test_a_state_referred_to_after_the_confirmation_is_kept_and_the_admin_says_why(publisher, host_state):
-    response = publisher.post(delete_url(host_state), {"post": "yes"}, follow=True)
+    response = client_for(publisher).post(delete_url(host_state), {"post": "yes"}, follow=True)
 
     assert response.redirect_chain[-1][0] == change_url(host_state)
     page = readable(response.text)
@@ -159,7 +154,7 @@ def test_a_state_referred_to_after_the_confirmation_is_kept_and_the_admin_says_w
 
 @pytest.mark.usefixtures("summit_arriving_after_the_check")
 def test_deleting_selected_states_referred_to_after_the_confirmation_keeps_them_and_logs_nothing(publisher, host_state):
-    response = publisher.post(
+    response = client_for(publisher).post(
         changelist_url(State),
         {"action": "delete_selected", "_selected_action": [host_state.pk], "post": "yes"},
         follow=True,

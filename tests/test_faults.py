@@ -29,9 +29,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError
 
 from chairmanship.models import Document
+from tests.admin_support import client_for
 from tests.factories import DocumentFactory
+from tests.processes import free_port, terminate
 from tests.test_uploads import PDF_BYTES, _upload
-from tests.test_workflow import client_for, editorial_user
 
 ROOT = Path(settings.BASE_DIR)
 VENV_BIN = Path(sys.executable).parent
@@ -42,12 +43,6 @@ REQUEST_TIMEOUT = 10
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for(condition, *, timeout: float, what: str):
@@ -142,13 +137,11 @@ class AppServer:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        terminate(self.process, grace=15)
+
+    def remove(self) -> None:
+        """Stops the server: it keeps no files to delete."""
+        self.stop()
 
 
 class ThrowawayPostgres:
@@ -233,13 +226,11 @@ class ThrowawayRedis:
             return False
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        terminate(self.process, grace=10)
+
+    def remove(self) -> None:
+        """Stops the server: it keeps no files to delete."""
+        self.stop()
 
 
 # --- fixtures --------------------------------------------------------------------------------------
@@ -254,20 +245,22 @@ def static_root(tmp_path_factory):
     return root
 
 
-@pytest.fixture
-def postgres(request):
-    server = ThrowawayPostgres()
+def throwaway(request, server_class):
+    """A server of ``server_class`` started for one test, and removed after it."""
+    server = server_class()
     request.addfinalizer(server.remove)
     server.start()
     return server
 
 
 @pytest.fixture
+def postgres(request):
+    return throwaway(request, ThrowawayPostgres)
+
+
+@pytest.fixture
 def redis_server(request):
-    server = ThrowawayRedis()
-    request.addfinalizer(server.stop)
-    server.start()
-    return server
+    return throwaway(request, ThrowawayRedis)
 
 
 def start_site(request, environment: dict, workdir: Path) -> AppServer:
@@ -382,21 +375,15 @@ def stored_files(media_root) -> list[Path]:
     return [path for path in Path(media_root).rglob("*") if path.is_file()]
 
 
-@pytest.fixture
-def editor_client(django_user_model):
-    client = client_for(editorial_user(django_user_model, "Editor"))
-    return client
-
-
 @pytest.mark.django_db
-def test_an_unwritable_media_folder_gives_a_clear_form_error_and_stores_nothing(editor_client, settings):
+def test_an_unwritable_media_folder_gives_a_clear_form_error_and_stores_nothing(editor, settings):
     media_root = Path(settings.MEDIA_ROOT)
     media_root.mkdir(parents=True)
     # A file where the documents folder should be: creating the folder fails, even for root.
     (media_root / "documents").write_text("not a folder")
     document = DocumentFactory(draft=True)
 
-    response = _upload(editor_client, document, SimpleUploadedFile("declaration.pdf", PDF_BYTES))
+    response = _upload(client_for(editor), document, SimpleUploadedFile("declaration.pdf", PDF_BYTES))
 
     assert response.status_code == HTTPStatus.OK
     assert response.context["adminform"].form.errors["pdf"]
@@ -419,12 +406,12 @@ class FullDisk:
 
 
 @pytest.mark.django_db
-def test_a_full_disk_gives_a_clear_form_error_and_leaves_no_half_written_file(editor_client, settings):
+def test_a_full_disk_gives_a_clear_form_error_and_leaves_no_half_written_file(editor, settings):
     document = DocumentFactory(draft=True)
     real_fdopen = os.fdopen
 
     with mock.patch("django.core.files.storage.filesystem.os.fdopen", lambda fd, mode: FullDisk(real_fdopen(fd, mode))):
-        response = _upload(editor_client, document, SimpleUploadedFile("declaration.pdf", PDF_BYTES))
+        response = _upload(client_for(editor), document, SimpleUploadedFile("declaration.pdf", PDF_BYTES))
 
     assert response.status_code == HTTPStatus.OK
     assert response.context["adminform"].form.errors["pdf"]

@@ -5,8 +5,6 @@ slug: an unknown slug, and the slug of a draft, answer an empty list (200), neve
 draft from a typo. A malformed value is still refused (tests/test_api.py, tests/test_views.py).
 """
 
-# ruff: noqa: F811 (the API fixtures are imported from tests/api_support.py and requested by name)
-
 from http import HTTPStatus
 
 import pytest
@@ -16,7 +14,6 @@ from chairmanship.api.views import ArchiveViewSet
 from chairmanship.filters import RelatedSlugFilter
 from chairmanship.models import Chairmanship, State, Summit, Topic
 from tests import factories
-from tests.api_support import api_client, generous_api_rates  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("generous_api_rates")]
 

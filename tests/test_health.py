@@ -4,21 +4,19 @@ import contextlib
 import json
 import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 from http import HTTPStatus
 from unittest import mock
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from chairmanship import health
 from tests.factories import SummitFactory
+from tests.processes import manage
 
 pytestmark = pytest.mark.django_db
 
@@ -132,15 +130,7 @@ def test_pages_answer_503_within_the_connect_timeout_when_the_database_hangs(han
         "REDIS_URL": "",
         "CACHE_DIR": str(tmp_path / "cache"),
     }
-    done = subprocess.run(
-        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    done = manage(environment, "shell", "--no-imports", "-c", code, timeout=60)
 
     status, retry_after, seconds = done.stdout.split()
     assert (int(status), retry_after) == (HTTPStatus.SERVICE_UNAVAILABLE, "60")
@@ -160,15 +150,7 @@ def test_postgresql_connections_get_the_configured_connect_and_statement_timeout
         "DATABASE_CONNECT_TIMEOUT": "3",
         "DATABASE_STATEMENT_TIMEOUT": "7",
     }
-    done = subprocess.run(
-        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    done = manage(environment, "shell", "--no-imports", "-c", code, timeout=60)
 
     assert json.loads(done.stdout) == [3, "-c statement_timeout=7000"]
 

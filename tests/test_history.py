@@ -8,20 +8,10 @@ from reversion.models import Version
 
 from chairmanship.models import Document, PublicationStatus
 from chairmanship.versions import version_differences, word_diff
+from tests.admin_support import change_url, client_for, form_data, readable
 from tests.factories import DocumentFactory, TopicFactory
-from tests.test_workflow import change_url, client_for, editorial_user, form_data, readable
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def editor(django_user_model):
-    return editorial_user(django_user_model, "Editor")
-
-
-@pytest.fixture
-def publisher(django_user_model):
-    return editorial_user(django_user_model, "Publisher")
 
 
 def _save(client, record, **changes):

@@ -23,19 +23,9 @@ from django.urls import reverse
 
 from chairmanship.models import Document, Initiative, PublicationStatus, Source, State, Summit
 from chairmanship.resources import DocumentResource, InitiativeResource, SummitResource
-from tests.api_support import generous_api_rates, token_client  # noqa: F401 (generous_api_rates is a fixture)
-from tests.factories import (
-    ChairmanshipFactory,
-    DocumentFactory,
-    InitiativeFactory,
-    KeyFigureFactory,
-    MembershipFactory,
-    SourceFactory,
-    StateFactory,
-    SummitFactory,
-    TopicFactory,
-)
-from tests.test_workflow import editorial_user, form_data
+from tests import factories
+from tests.admin_support import editorial_user, form_data
+from tests.api_support import token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -161,11 +151,6 @@ def assert_stored_text_reads_back(bodies: dict[str, str], record, field: str, va
         assert html.escape(value) in page, f"{record.get_absolute_url()} does not show its {field} {value!r}"
 
 
-@pytest.fixture
-def superuser(django_user_model):
-    return django_user_model.objects.create_superuser("hostile-root", "root@example.org", "password")
-
-
 @pytest.fixture(autouse=True)
 def _uncached(settings):
     settings.PAGE_CACHE = False
@@ -175,15 +160,15 @@ def _uncached(settings):
 
 API_FIELDS = {
     # (factory, API prefix): the record's editable text fields
-    (StateFactory, "states"): ("short_name", "official_name", "capital", "summary"),
-    (ChairmanshipFactory, "chairmanships"): ("motto", "priorities", "summary"),
-    (SummitFactory, "summits"): ("host_city", "theme", "summary"),
-    (DocumentFactory, "documents"): ("title", "summary", "full_text"),
-    (InitiativeFactory, "initiatives"): ("title", "summary"),
-    (SourceFactory, "sources"): ("title", "publisher", "author", "note"),
-    (TopicFactory, "topics"): ("name", "description"),
-    (KeyFigureFactory, "key-figures"): ("label", "unit", "period", "note"),
-    (MembershipFactory, "memberships"): ("note",),
+    (factories.StateFactory, "states"): ("short_name", "official_name", "capital", "summary"),
+    (factories.ChairmanshipFactory, "chairmanships"): ("motto", "priorities", "summary"),
+    (factories.SummitFactory, "summits"): ("host_city", "theme", "summary"),
+    (factories.DocumentFactory, "documents"): ("title", "summary", "full_text"),
+    (factories.InitiativeFactory, "initiatives"): ("title", "summary"),
+    (factories.SourceFactory, "sources"): ("title", "publisher", "author", "note"),
+    (factories.TopicFactory, "topics"): ("name", "description"),
+    (factories.KeyFigureFactory, "key-figures"): ("label", "unit", "period", "note"),
+    (factories.MembershipFactory, "memberships"): ("note",),
 }
 
 
@@ -198,7 +183,7 @@ def test_hostile_text_through_the_api_is_refused_with_a_400_or_stored_and_shown_
     touched, accepted = [], []
     for (factory, prefix), fields in API_FIELDS.items():
         for index, (name, value) in enumerate(HOSTILE.items()):
-            extra = {"value": Decimal(7)} if factory is KeyFigureFactory else _valid_codes(factory, index)
+            extra = {"value": Decimal(7)} if factory is factories.KeyFigureFactory else _valid_codes(factory, index)
             record = factory(**extra)
             address = _api_address(prefix, record)
             for field in fields:
@@ -234,18 +219,18 @@ def _prefix_of(record):
 # --- The admin ---------------------------------------------------------------------------------------
 
 ADMIN_FIELDS = {
-    StateFactory: ("short_name", "official_name", "capital", "summary"),
-    ChairmanshipFactory: ("motto", "priorities", "summary"),
-    SummitFactory: ("host_city", "theme", "summary"),
-    DocumentFactory: ("title", "summary", "full_text"),
-    InitiativeFactory: ("title", "summary"),
-    SourceFactory: ("title", "publisher", "author", "note"),
+    factories.StateFactory: ("short_name", "official_name", "capital", "summary"),
+    factories.ChairmanshipFactory: ("motto", "priorities", "summary"),
+    factories.SummitFactory: ("host_city", "theme", "summary"),
+    factories.DocumentFactory: ("title", "summary", "full_text"),
+    factories.InitiativeFactory: ("title", "summary"),
+    factories.SourceFactory: ("title", "publisher", "author", "note"),
 }
 
 
 def _valid_codes(factory, index: int) -> dict:
     # Every field is validated on save, so a state needs real (upper-case) ISO codes, and a summary to stay published.
-    if factory is StateFactory:
+    if factory is factories.StateFactory:
         letters = chr(65 + index // 26) + chr(65 + index % 26)
         return {"iso_alpha2": letters, "iso_alpha3": f"Q{letters}", "summary": "A state."}
     return {}
@@ -328,7 +313,7 @@ def _import(resource_class, row: dict, user):
 
 def test_hostile_text_through_the_importer_is_a_row_error_or_stored_and_shown_inert(superuser, django_user_model):
     publisher = editorial_user(django_user_model, "Publisher", "hostile-importer")
-    source, host = SourceFactory(), StateFactory()
+    source, host = factories.SourceFactory(), factories.StateFactory()
     touched, accepted = [], []
     for resource in IMPORT_FIELDS:
         model = resource._meta.model
@@ -362,7 +347,7 @@ def test_hostile_text_through_the_importer_is_a_row_error_or_stored_and_shown_in
 
 @pytest.mark.parametrize("name", list(HOSTILE))
 def test_hostile_search_queries_and_filters_are_answered_without_an_error(name):
-    DocumentFactory(title="A declaration on energy")
+    factories.DocumentFactory(title="A declaration on energy")
     value = HOSTILE[name][:5000]
     reader = Client()
     for url, params in (
@@ -385,7 +370,7 @@ def test_path_traversal_finds_nothing(client, path):
 
 def test_the_hostile_records_do_not_leak_into_other_models(superuser):
     """Guards the corpus itself: SQL in a title is text, so the tables it names are still there afterwards."""
-    DocumentFactory(title=HOSTILE["sql"], summary=HOSTILE["sql"])
+    factories.DocumentFactory(title=HOSTILE["sql"], summary=HOSTILE["sql"])
     assert Document.objects.filter(title=HOSTILE["sql"]).count() == 1
     assert Initiative.objects.count() == 0
     assert Summit.objects.count() == 0
@@ -418,7 +403,7 @@ def test_every_free_text_field_of_every_model_refuses_an_escape_character(model,
 @pytest.mark.usefixtures("generous_api_rates")
 def test_the_api_refuses_a_control_character_in_a_title_naming_the_field(django_user_model, character):
     api = token_client(editorial_user(django_user_model, "Publisher", "control-api"))
-    document = DocumentFactory(title="Astana Declaration")
+    document = factories.DocumentFactory(title="Astana Declaration")
 
     response = api.patch(
         f"/api/v1/documents/{document.slug}/", {"title": f"Astana{character}Declaration"}, format="json"
@@ -434,7 +419,7 @@ def test_the_api_refuses_a_control_character_in_a_title_naming_the_field(django_
 def test_the_admin_refuses_a_control_character_in_a_title_as_a_form_error(django_user_model):
     publisher = Client()
     publisher.force_login(editorial_user(django_user_model, "Publisher", "control-admin"))
-    document = DocumentFactory(title="Astana Declaration")
+    document = factories.DocumentFactory(title="Astana Declaration")
     change = reverse("admin:chairmanship_document_change", args=(document.pk,))
 
     response = publisher.post(change, form_data(publisher.get(change), title="Astana\x0bDeclaration"))
@@ -447,7 +432,9 @@ def test_the_admin_refuses_a_control_character_in_a_title_as_a_form_error(django
 
 def test_an_import_row_with_a_control_character_is_a_row_error_naming_the_field(django_user_model):
     publisher = editorial_user(django_user_model, "Publisher", "control-importer")
-    row = _import_row(DocumentResource, 0, SourceFactory(), StateFactory()) | {"title": "Astana\x0cDeclaration"}
+    row = _import_row(DocumentResource, 0, factories.SourceFactory(), factories.StateFactory()) | {
+        "title": "Astana\x0cDeclaration"
+    }
 
     result = _import(DocumentResource, row, publisher)
 
@@ -457,7 +444,7 @@ def test_an_import_row_with_a_control_character_is_a_row_error_naming_the_field(
 
 
 def test_long_text_keeps_tabs_and_line_breaks_while_a_title_takes_none():
-    document = DocumentFactory.build(
+    document = factories.DocumentFactory.build(
         summary="First paragraph.\r\n\r\nSecond\tparagraph.", full_text="Article 1\n\tText.", title="A\nB"
     )
 
@@ -474,7 +461,7 @@ OVERSIZED = {"summary": 5_001, "full_text": 200_001}
 @pytest.mark.usefixtures("generous_api_rates")
 def test_the_api_refuses_text_longer_than_its_limit_naming_the_limit(django_user_model, field, length):
     api = token_client(editorial_user(django_user_model, "Publisher", "oversized-api"))
-    document = DocumentFactory()
+    document = factories.DocumentFactory()
 
     response = api.patch(f"/api/v1/documents/{document.slug}/", {field: "A" * length}, format="json")
 
@@ -485,7 +472,7 @@ def test_the_api_refuses_text_longer_than_its_limit_naming_the_limit(django_user
 def test_a_summary_at_its_limit_is_accepted_and_one_character_more_is_refused_in_the_admin(django_user_model):
     publisher = Client()
     publisher.force_login(editorial_user(django_user_model, "Publisher", "oversized-admin"))
-    document = DocumentFactory()
+    document = factories.DocumentFactory()
     change = reverse("admin:chairmanship_document_change", args=(document.pk,))
 
     refused = publisher.post(change, form_data(publisher.get(change), summary="A" * 5_001))
@@ -500,7 +487,9 @@ def test_a_summary_at_its_limit_is_accepted_and_one_character_more_is_refused_in
 
 def test_an_import_row_with_an_oversized_summary_is_a_row_error(django_user_model):
     publisher = editorial_user(django_user_model, "Publisher", "oversized-importer")
-    row = _import_row(SummitResource, 0, SourceFactory(), StateFactory()) | {"summary": "A" * 1_000_000}
+    row = _import_row(SummitResource, 0, factories.SourceFactory(), factories.StateFactory()) | {
+        "summary": "A" * 1_000_000
+    }
 
     result = _import(SummitResource, row, publisher)
 
@@ -510,7 +499,7 @@ def test_an_import_row_with_an_oversized_summary_is_a_row_error(django_user_mode
 
 
 def test_a_noncharacter_that_xml_cannot_carry_is_refused_by_name():
-    document = DocumentFactory.build(title="Astana\uffffDeclaration")
+    document = factories.DocumentFactory.build(title="Astana\uffffDeclaration")
 
     with pytest.raises(ValidationError) as refused:
         document.clean_fields(exclude={"summit", "chairmanship", "pdf"})

@@ -17,6 +17,7 @@ from reversion.models import Version
 
 from chairmanship.models import Document, Initiative, PendingChange, PublicationStatus, Summit
 from chairmanship.resources import DocumentResource, InitiativeResource, SummitResource
+from tests.admin_support import client_for
 from tests.factories import (
     ChairmanshipFactory,
     DocumentFactory,
@@ -26,7 +27,6 @@ from tests.factories import (
     SummitFactory,
     TopicFactory,
 )
-from tests.test_workflow import client_for, editorial_user
 
 pytestmark = pytest.mark.django_db
 
@@ -40,16 +40,6 @@ def related():
         "topic": TopicFactory(slug="security"),
         "source": SourceFactory(slug="sco-press-release"),
     }
-
-
-@pytest.fixture
-def editor(django_user_model):
-    return editorial_user(django_user_model, "Editor")
-
-
-@pytest.fixture
-def publisher(django_user_model):
-    return editorial_user(django_user_model, "Publisher")
 
 
 def _row(slug, **overrides):

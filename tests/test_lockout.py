@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.test_workflow import readable
+from tests.admin_support import readable
 
 pytestmark = pytest.mark.django_db
 
@@ -18,11 +18,6 @@ LOGIN_URL = reverse("admin:login")
 PASSWORD = "correct horse battery"
 OFFICE = "192.0.2.10"
 ELSEWHERE = "198.51.100.20"
-
-
-@pytest.fixture
-def editor(django_user_model):
-    return django_user_model.objects.create_user(username="editor", password=PASSWORD, is_staff=True)
 
 
 def sign_in(client: Client, username: str, password: str, address: str = OFFICE):

@@ -25,6 +25,7 @@ from tests.factories import (
     SourceFactory,
     StateFactory,
     SummitFactory,
+    observer_period,
 )
 
 pytestmark = pytest.mark.django_db
@@ -38,12 +39,7 @@ def integrity_error_from(callable_):
 class TestMembershipPeriods:
     def test_an_overlapping_period_of_the_same_state_is_rejected_with_the_clashing_period_named(self):
         state = StateFactory(short_name="Belarus")
-        MembershipFactory(
-            state=state,
-            status=MembershipStatus.OBSERVER,
-            start_date=datetime.date(2015, 7, 10),
-            end_date=datetime.date(2024, 7, 4),
-        )
+        observer_period(state, datetime.date(2015, 7, 10), datetime.date(2024, 7, 4))
         overlapping = Membership(state=state, status=MembershipStatus.MEMBER, start_date=datetime.date(2024, 1, 1))
         with pytest.raises(ValidationError) as error:
             overlapping.full_clean()
@@ -52,12 +48,7 @@ class TestMembershipPeriods:
 
     def test_a_period_may_start_on_the_day_the_previous_one_ends(self):
         state = StateFactory()
-        MembershipFactory(
-            state=state,
-            status=MembershipStatus.OBSERVER,
-            start_date=datetime.date(2005, 7, 5),
-            end_date=datetime.date(2023, 7, 4),
-        )
+        observer_period(state, datetime.date(2005, 7, 5), datetime.date(2023, 7, 4))
         following = Membership(state=state, status=MembershipStatus.MEMBER, start_date=datetime.date(2023, 7, 4))
         following.full_clean()
 

@@ -1,8 +1,6 @@
 """An Editor's change to a published record waits for a Publisher: the live record stays as it is, the change is
 kept aside, compared field by field in the admin, and published (or discarded) by a Publisher."""
 
-# ruff: noqa: F811 (the role fixtures are imported from tests/api_support.py and requested by name)
-
 from http import HTTPStatus
 
 import pytest
@@ -14,8 +12,8 @@ from reversion.models import Version
 from chairmanship import publication
 from chairmanship.models import Correction, Document, PendingChange
 from tests import factories
-from tests.api_support import assert_problem, editor, publisher, token_client  # noqa: F401 (fixtures)
-from tests.test_workflow import _messages, change_url, changelist_url, client_for, editorial_user, form_data
+from tests.admin_support import change_url, changelist_url, client_for, editorial_user, form_data, messages_of
+from tests.api_support import assert_problem, token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +117,7 @@ def test_a_publisher_publishes_the_proposed_change_with_a_revision_and_its_corre
     response = client_for(publisher).post(pending_url(document, change, "publish"), follow=True)
 
     document.refresh_from_db()
-    assert any("Published the proposed change" in message for message in _messages(response))
+    assert any("Published the proposed change" in message for message in messages_of(response))
     assert document.summary == "Signed by six states."
     assert list(document.sources.all()) == [new_source]
     assert not PendingChange.objects.exists()
@@ -138,7 +136,7 @@ def test_a_change_proposed_on_an_older_version_is_refused_and_the_newer_text_sta
 
     response = client_for(publisher).post(pending_url(document, change, "publish"), follow=True)
 
-    refusal = next(message for message in _messages(response) if message.startswith("Not published"))
+    refusal = next(message for message in messages_of(response) if message.startswith("Not published"))
     assert "changed after this proposal" in refusal
     document.refresh_from_db()
     assert document.summary == "Publisher's fix."
@@ -183,7 +181,7 @@ def test_an_editor_may_not_revert_a_published_record_to_an_older_version(editor)
 
     response = client.post(url, form_data(client.get(url)), follow=True)
 
-    assert any("Reverting a published record is a Publisher's act" in message for message in _messages(response))
+    assert any("Reverting a published record is a Publisher's act" in message for message in messages_of(response))
     document.refresh_from_db()
     assert document.summary == "Second."
 
@@ -275,6 +273,6 @@ def test_a_change_naming_a_source_deleted_since_is_refused_with_the_reason(edito
 
     response = client_for(publisher).post(pending_url(document, change, "publish"), follow=True)
 
-    refusal = next(message for message in _messages(response) if message.startswith("Not published"))
+    refusal = next(message for message in messages_of(response) if message.startswith("Not published"))
     assert "deleted since it was proposed" in refusal
     assert document.sources.exists()

@@ -34,18 +34,8 @@ from reversion.models import Version
 from chairmanship import publication
 from chairmanship.models import Correction, PendingChange, PublicationStatus, SlugRedirect
 from chairmanship.preview import make_share_token
-from tests.factories import (
-    ChairmanshipFactory,
-    DocumentFactory,
-    InitiativeFactory,
-    KeyFigureFactory,
-    MembershipFactory,
-    SourceFactory,
-    StateFactory,
-    SummitFactory,
-    TopicFactory,
-)
-from tests.test_workflow import editorial_user
+from tests import factories
+from tests.admin_support import editorial_user
 
 pytestmark = pytest.mark.django_db
 
@@ -102,16 +92,16 @@ def _build_world(django_user_model) -> World:
         "publisher": editorial_user(django_user_model, "Publisher", "matrix-publisher"),
         "superuser": django_user_model.objects.create_superuser("matrix-root", "root@example.org", "password"),
     }
-    factories = {
-        "state": StateFactory,
-        "chairmanship": ChairmanshipFactory,
-        "summit": SummitFactory,
-        "document": DocumentFactory,
-        "initiative": InitiativeFactory,
+    factory_of = {
+        "state": factories.StateFactory,
+        "chairmanship": factories.ChairmanshipFactory,
+        "summit": factories.SummitFactory,
+        "document": factories.DocumentFactory,
+        "initiative": factories.InitiativeFactory,
     }
     records = {}
     with reversion.create_revision():
-        for model, factory in factories.items():
+        for model, factory in factory_of.items():
             for state in STATES:
                 slug = f"matrix-{state}-{model}"
                 traits = {"draft": {"draft": True}, "scheduled": {"scheduled": True}}.get(state, {})
@@ -121,12 +111,12 @@ def _build_world(django_user_model) -> World:
                     traits |= {"iso_alpha2": f"Q{letter}", "iso_alpha3": f"QQ{letter}", "summary": "A state."}
                 records[(model, state)] = factory(slug=slug, **traits)
         published_state = records[("state", "published")]
-        records[("membership", "published")] = MembershipFactory(state=published_state)
-        records[("keyfigure", "published")] = KeyFigureFactory(
+        records[("membership", "published")] = factories.MembershipFactory(state=published_state)
+        records[("keyfigure", "published")] = factories.KeyFigureFactory(
             slug="matrix-figure", value=Decimal("150"), chairmanship=records[("chairmanship", "published")]
         )
-        records[("source", "published")] = SourceFactory(slug="matrix-source")
-        records[("topic", "published")] = TopicFactory(slug="matrix-topic")
+        records[("source", "published")] = factories.SourceFactory(slug="matrix-source")
+        records[("topic", "published")] = factories.TopicFactory(slug="matrix-topic")
     for model in CONTENT:
         # A change an Editor proposed to each published record, for the pages that publish or discard it.
         record = records[(model, "published")]

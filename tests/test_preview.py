@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from chairmanship.preview import make_share_token
+from tests.admin_support import change_url, client_for
 from tests.factories import (
     ChairmanshipFactory,
     DocumentFactory,
@@ -16,7 +17,6 @@ from tests.factories import (
     StateFactory,
     SummitFactory,
 )
-from tests.test_workflow import change_url, client_for, editorial_user
 
 pytestmark = pytest.mark.django_db
 
@@ -31,16 +31,6 @@ FACTORIES = {
 
 def preview_url(record) -> str:
     return reverse("preview:detail", args=(record._meta.model_name, record.slug))
-
-
-@pytest.fixture
-def editor(django_user_model):
-    return editorial_user(django_user_model, "Editor")
-
-
-@pytest.fixture
-def publisher(django_user_model):
-    return editorial_user(django_user_model, "Publisher")
 
 
 @pytest.mark.parametrize("model", FACTORIES)

@@ -4,6 +4,7 @@ import datetime
 import re
 
 import pytest
+from django.core.exceptions import FieldFetchBlocked
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -65,6 +66,12 @@ def build_archive(scale: int, *, first_year: int = 1900):
         DocumentFactory(summit=summit, draft=True)
 
 
+def last_page_of(queryset, order: str):
+    """The address of the last record of ``queryset`` in ``order``, looked up each time the test asks (the data
+    grows between the two measurements)."""
+    return lambda: queryset.order_by(order).last().get_absolute_url()
+
+
 def queries_at_1x_and_20x(client, django_assert_num_queries, url, expected):
     """``url`` is an address, or a function giving one once the data exists."""
     url_for = url if callable(url) else lambda: url
@@ -81,53 +88,64 @@ def queries_at_1x_and_20x(client, django_assert_num_queries, url, expected):
     assert expected <= PAGE_BUDGET
 
 
-def test_home_page_query_count_is_constant(client, django_assert_num_queries):
-    """Guards against an N+1 over the current chairmanship's key figures and the latest documents' summits."""
-    queries_at_1x_and_20x(client, django_assert_num_queries, reverse("chairmanship:home"), 7)
+def page(name: str, query: str = "", **kwargs):
+    """The address of the page named ``name`` (with ``query``), looked up when the test asks."""
+    return lambda: reverse(f"chairmanship:{name}", kwargs=kwargs or None) + query
 
 
-def test_summit_list_query_count_is_constant(client, django_assert_num_queries):
-    """Guards against an N+1 over each summit's host state and closing chairmanship (and its state)."""
-    queries_at_1x_and_20x(client, django_assert_num_queries, reverse("chairmanship:summit_list"), 1)
-
-
-def test_summit_page_query_count_is_constant(client, django_assert_num_queries):
-    """Guards against N+1s over the summit's documents, initiatives, admitted states, figures' sources."""
-    queries_at_1x_and_20x(
-        client,
-        django_assert_num_queries,
-        lambda: SummitFactory._meta.model.objects.order_by("number").last().get_absolute_url(),
+# A public page: its address, the queries it costs at 1x and at 20x the data, and the N+1 that budget guards against.
+PAGE_BUDGETS = {
+    "home": (page("home"), 7, "over the current chairmanship's key figures and the latest documents' summits"),
+    "summit list": (page("summit_list"), 1, "over each summit's host state and closing chairmanship (and its state)"),
+    "summit page": (
+        last_page_of(models.Summit.objects.all(), "number"),
         8,
-    )
+        "over the summit's documents, initiatives, admitted states, figures' sources",
+    ),
+    "state list": (page("state_list"), 2, "over each state's membership periods (grouping and growth chart)"),
+    "state page": (
+        page("state_detail", slug="host"),
+        8,
+        "over the signed documents, proposed initiatives, hosted summits and admitting summits",
+    ),
+    "chairmanship list": (page("chairmanship_list"), 1, "over each chairmanship's state and closing summit"),
+    "chairmanship page": (
+        last_page_of(models.Chairmanship.objects.all(), "start_date"),
+        7,
+        "over the chairmanship's figures (and their sources), documents and initiatives",
+    ),
+    "document archive": (
+        page("document_list"),
+        4,
+        "over each listed document's summit, and one query per facet option",
+    ),
+    "document page": (
+        last_page_of(models.Document.objects.published(), "pk"),
+        7,
+        "over the document's signatories, topics and related initiatives",
+    ),
+    "initiative archive": (page("initiative_list"), 4, "over each listed initiative's chairmanship and its state"),
+    "initiative page": (
+        last_page_of(models.Initiative.objects.all(), "pk"),
+        7,
+        "over the initiative's proposers, topics and related documents",
+    ),
+    "search": (page("search", "?q=declaration"), 5, "a query per result: one ranked query per content type"),
+    "sitemap": (page("sitemap"), 5, "a query per listed record when building the sitemap"),
+    "document feed": (page("document_feed"), 1, "a query per feed entry"),
+    "sitemap section": (
+        "/sitemap-documents.xml",
+        2,
+        "a query per listed record (or per deferred column) on a page of a sitemap section",
+    ),
+}
 
 
-def test_state_list_query_count_is_constant(client, django_assert_num_queries):
-    """Guards against an N+1 over each state's membership periods (grouping and growth chart)."""
-    queries_at_1x_and_20x(client, django_assert_num_queries, reverse("chairmanship:state_list"), 2)
-
-
-def test_state_page_query_count_is_constant(client, django_assert_num_queries):
-    """Guards against N+1s over the signed documents, proposed initiatives, hosted summits and admitting summits."""
-    url = reverse("chairmanship:state_detail", kwargs={"slug": "host"})
-    queries_at_1x_and_20x(client, django_assert_num_queries, url, 8)
-
-
-def test_chairmanship_list_query_count_is_constant(client, django_assert_num_queries):
-    """Guards against an N+1 over each chairmanship's state and closing summit."""
-    queries_at_1x_and_20x(client, django_assert_num_queries, reverse("chairmanship:chairmanship_list"), 1)
-
-
-def test_chairmanship_page_query_count_is_constant(client, django_assert_num_queries):
-    """Guards against N+1s over the chairmanship's figures (and their sources), documents and initiatives."""
-    model = ChairmanshipFactory._meta.model
-    queries_at_1x_and_20x(
-        client, django_assert_num_queries, lambda: model.objects.order_by("start_date").last().get_absolute_url(), 7
-    )
-
-
-def test_document_archive_query_count_is_constant(client, django_assert_num_queries):
-    """Guards against an N+1 over each listed document's summit, and one query per facet option."""
-    queries_at_1x_and_20x(client, django_assert_num_queries, reverse("chairmanship:document_list"), 4)
+@pytest.mark.parametrize("name", PAGE_BUDGETS)
+def test_a_public_page_costs_the_same_queries_at_1x_and_20x_the_data(client, django_assert_num_queries, name):
+    """Guards against the N+1 named beside each page in ``PAGE_BUDGETS``."""
+    address, expected, _guarded_n_plus_one = PAGE_BUDGETS[name]
+    queries_at_1x_and_20x(client, django_assert_num_queries, address, expected)
 
 
 def test_filtered_document_archive_query_count_is_constant(client, django_assert_num_queries):
@@ -141,48 +159,6 @@ def test_filtered_document_archive_query_count_is_constant(client, django_assert
         return reverse("chairmanship:document_list") + f"?type=declaration&signatory=host&topic={topic}&year_from=1900"
 
     queries_at_1x_and_20x(client, django_assert_num_queries, url, 5)
-
-
-def test_document_page_query_count_is_constant(client, django_assert_num_queries):
-    """Guards against N+1s over the document's signatories, topics and related initiatives."""
-    model = DocumentFactory._meta.model
-    queries_at_1x_and_20x(
-        client, django_assert_num_queries, lambda: model.objects.published().order_by("pk").last().get_absolute_url(), 7
-    )
-
-
-def test_initiative_archive_query_count_is_constant(client, django_assert_num_queries):
-    """Guards against an N+1 over each listed initiative's chairmanship and its state."""
-    queries_at_1x_and_20x(client, django_assert_num_queries, reverse("chairmanship:initiative_list"), 4)
-
-
-def test_initiative_page_query_count_is_constant(client, django_assert_num_queries):
-    """Guards against N+1s over the initiative's proposers, topics and related documents."""
-    model = InitiativeFactory._meta.model
-    queries_at_1x_and_20x(
-        client, django_assert_num_queries, lambda: model.objects.order_by("pk").last().get_absolute_url(), 7
-    )
-
-
-def test_search_query_count_is_constant(client, django_assert_num_queries):
-    """Guards against a query per result: one ranked query per content type."""
-    url = reverse("chairmanship:search") + "?q=declaration"
-    queries_at_1x_and_20x(client, django_assert_num_queries, url, 5)
-
-
-def test_sitemap_query_count_is_constant(client, django_assert_num_queries):
-    """Guards against a query per listed record when building the sitemap."""
-    queries_at_1x_and_20x(client, django_assert_num_queries, reverse("chairmanship:sitemap"), 5)
-
-
-def test_document_feed_query_count_is_constant(client, django_assert_num_queries):
-    """Guards against a query per feed entry."""
-    queries_at_1x_and_20x(client, django_assert_num_queries, reverse("chairmanship:document_feed"), 1)
-
-
-def test_sitemap_section_page_query_count_is_constant(client, django_assert_num_queries):
-    """Guards against a query per listed record (or per deferred column) on a page of a sitemap section."""
-    queries_at_1x_and_20x(client, django_assert_num_queries, "/sitemap-documents.xml", 2)
 
 
 LIST_LIMIT = 3  # lowered so that 20 times the limit is quick to build
@@ -248,3 +224,18 @@ def test_a_record_page_renders_the_same_rows_and_queries_at_20x_its_list_limit(
     for link, kind in ((documents_link, "document"), (initiatives_link, "initiative")):
         archive = client.get(link.split('"')[0]).content.decode()
         assert f"{total} {kind}s match your filters" in archive
+
+
+def test_a_page_whose_read_plan_misses_a_related_record_fails_loudly_in_tests(client, monkeypatch, settings):
+    """Under the tests' fetch mode a plan that forgets a ``select_related`` makes its page fail, where
+    production's default mode would quietly cost one more query per record."""
+    settings.PAGE_CACHE = False
+    ChairmanshipFactory(state=StateFactory(short_name="Kazakhstan"))
+    # The home page's plan without its joined state.
+    monkeypatch.setattr(models.ChairmanshipQuerySet, "for_home", models.read_plan(lambda chairmanships: chairmanships))
+
+    with pytest.raises(FieldFetchBlocked, match=r"Chairmanship\.state"):
+        client.get(reverse("chairmanship:home"))
+
+    settings.ARCHIVE_FETCH_MODE = "FETCH_ONE"
+    assert "Kazakhstan" in client.get(reverse("chairmanship:home")).text

@@ -1,8 +1,6 @@
 """The publication rules (``chairmanship.publication``): who may publish, schedule, unpublish, read unpublished
 records and delete published facts, and what a publish requires, as every path applies them."""
 
-# ruff: noqa: F811 (the role fixtures are imported from tests/api_support.py and requested by name)
-
 import datetime
 import re
 from pathlib import Path
@@ -13,8 +11,7 @@ from django.utils import timezone
 from chairmanship import publication
 from chairmanship.models import Document, PublicationStatus, Summit
 from tests import factories
-from tests.api_support import editor, publisher  # noqa: F401 (fixtures)
-from tests.test_workflow import editorial_user
+from tests.admin_support import editorial_user
 
 pytestmark = pytest.mark.django_db
 

@@ -7,31 +7,21 @@ PostgreSQL database when the suite runs on PostgreSQL, else an SQLite file.
 import json
 import os
 import secrets
-import signal
-import socket
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
 from http import HTTPStatus
 from pathlib import Path
 
 import pytest
-from django.conf import settings
+
+from tests.processes import free_port, manage, serving
 
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 REDIS_URL = os.environ.get("SCALE_OUT_REDIS_URL", "redis://127.0.0.1:6379/15")
 SUMMIT = "/summits/astana-2024/"
 # Behind a load balancer every app server sees the site's one public host name; pages are cached per host.
 PUBLIC_HOST = {"Host": "localhost"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -66,44 +56,10 @@ def environment(scratch_database, tmp_path):
     }
 
 
-def manage(environment, *arguments) -> str:
-    return subprocess.run(
-        [sys.executable, "manage.py", *arguments],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    ).stdout
-
-
-@contextmanager
 def app_server(environment):
     port = free_port()
-    process = subprocess.Popen(
-        [str(GUNICORN), "-c", "sco_site/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=5):
-                    break
-            except OSError:  # refused, reset or timed out while the worker boots
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.2)
-        yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
+    command = [str(GUNICORN), "-c", "sco_site/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
+    return serving(command, environment, port, boot_seconds=60, poll=0.2)
 
 
 def get(url: str, headers: dict | None = None) -> tuple[int, dict, str]:
@@ -123,7 +79,7 @@ def test_an_edit_through_one_app_server_is_visible_through_the_other_at_once(env
         "from django.contrib.auth.models import User; from rest_framework.authtoken.models import Token; "
         "user = User.objects.create_superuser('publisher', 'p@example.org', 'unused-password-0'); "
         "print(Token.objects.create(user=user).key)",
-    ).split()[-1]
+    ).stdout.split()[-1]
 
     with app_server(environment) as first, app_server(environment) as second:
         get(first + SUMMIT)

@@ -4,8 +4,6 @@ Documents and initiatives are found through the database's full-text index (Post
 SQLite's FTS5 table); the suite runs on both, so every test here holds on both.
 """
 
-# ruff: noqa: F811 (the API fixtures are imported from tests/api_support.py and requested by name)
-
 import datetime
 from http import HTTPStatus
 
@@ -16,7 +14,6 @@ from django.urls import reverse
 
 from chairmanship.models import Document, Initiative
 from chairmanship.search import highlight, matching, ranked, search
-from tests.api_support import api_client, generous_api_rates  # noqa: F401 (fixtures)
 from tests.factories import ChairmanshipFactory, DocumentFactory, InitiativeFactory, StateFactory, SummitFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("generous_api_rates")]

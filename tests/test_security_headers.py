@@ -2,8 +2,6 @@
 
 import os
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from http import HTTPStatus
 
@@ -13,6 +11,7 @@ from django.core.management.utils import get_random_secret_key
 from django.urls import reverse
 
 from chairmanship.security import ADMIN_EXPORT_HANDLERS, source_hash
+from tests.processes import manage
 
 pytestmark = pytest.mark.django_db
 
@@ -192,15 +191,7 @@ def test_check_deploy_reports_nothing_for_the_production_environment(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
     }
 
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=django_settings.BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = manage(environment, "check", "--deploy", "--fail-level", "WARNING", check=False)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout

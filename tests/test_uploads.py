@@ -8,8 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from chairmanship import models
+from tests.admin_support import change_url, client_for, editorial_user, form_data
 from tests.factories import DocumentFactory
-from tests.test_workflow import change_url, client_for, editorial_user, form_data
 
 pytestmark = pytest.mark.django_db
 

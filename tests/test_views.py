@@ -10,16 +10,7 @@ from django.urls import reverse
 
 from chairmanship.models import PAGE_LIST_LIMIT, DocumentType, MembershipStatus
 from chairmanship.views import DocumentDetailView
-from tests.factories import (
-    ChairmanshipFactory,
-    DocumentFactory,
-    InitiativeFactory,
-    KeyFigureFactory,
-    MembershipFactory,
-    StateFactory,
-    SummitFactory,
-    TopicFactory,
-)
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -39,13 +30,15 @@ def page(client, url) -> str:
 
 
 def test_home_page_shows_the_current_chairmanship_with_its_key_figures_and_sources(client):
-    chair = ChairmanshipFactory(
+    chair = factories.ChairmanshipFactory(
         state__short_name="Kazakhstan", start_date=datetime.date.today() - datetime.timedelta(days=30), end_date=None
     )
-    KeyFigureFactory(chairmanship=chair, label="Events held", value=150, unit="events", source__title="Official tally")
-    SummitFactory(host_city="Astana", number=24)
-    DocumentFactory(title="Astana Declaration")
-    InitiativeFactory(title="Year of Ecology")
+    factories.KeyFigureFactory(
+        chairmanship=chair, label="Events held", value=150, unit="events", source__title="Official tally"
+    )
+    factories.SummitFactory(host_city="Astana", number=24)
+    factories.DocumentFactory(title="Astana Declaration")
+    factories.InitiativeFactory(title="Year of Ecology")
 
     html = page(client, reverse("chairmanship:home"))
 
@@ -57,10 +50,10 @@ def test_home_page_shows_the_current_chairmanship_with_its_key_figures_and_sourc
 
 
 def test_home_page_falls_back_to_the_latest_chairmanship_when_no_term_covers_today(client):
-    ChairmanshipFactory(
+    factories.ChairmanshipFactory(
         state__short_name="Old Chair", start_date=datetime.date(2010, 1, 1), end_date=datetime.date(2010, 12, 31)
     )
-    ChairmanshipFactory(
+    factories.ChairmanshipFactory(
         state__short_name="Later Chair", start_date=datetime.date(2015, 1, 1), end_date=datetime.date(2015, 12, 31)
     )
 
@@ -68,10 +61,10 @@ def test_home_page_falls_back_to_the_latest_chairmanship_when_no_term_covers_tod
 
 
 def test_summit_page_shows_its_facts_documents_by_type_admissions_and_neighbours(client):
-    host = StateFactory(short_name="Kazakhstan")
-    chair = ChairmanshipFactory(state=host)
-    previous = SummitFactory(number=23, slug="new-delhi-2023", host_city="New Delhi")
-    summit = SummitFactory(
+    host = factories.StateFactory(short_name="Kazakhstan")
+    chair = factories.ChairmanshipFactory(state=host)
+    previous = factories.SummitFactory(number=23, slug="new-delhi-2023", host_city="New Delhi")
+    summit = factories.SummitFactory(
         number=24,
         slug="astana-2024",
         host_city="Astana",
@@ -79,12 +72,14 @@ def test_summit_page_shows_its_facts_documents_by_type_admissions_and_neighbours
         chairmanship=chair,
         theme="Strengthening dialogue",
     )
-    following = SummitFactory(number=25, slug="tianjin-2025", host_city="Tianjin")
-    DocumentFactory(summit=summit, title="Astana Declaration", document_type=DocumentType.DECLARATION)
-    DocumentFactory(summit=summit, title="Decision on Belarus", document_type=DocumentType.DECISION)
-    InitiativeFactory(summit=summit, title="Unity for peace")
-    MembershipFactory(state__short_name="Belarus", summit=summit, start_date=datetime.date(2024, 7, 4))
-    KeyFigureFactory(chairmanship=None, summit=summit, label="Member states after the summit", value=10, unit="states")
+    following = factories.SummitFactory(number=25, slug="tianjin-2025", host_city="Tianjin")
+    factories.DocumentFactory(summit=summit, title="Astana Declaration", document_type=DocumentType.DECLARATION)
+    factories.DocumentFactory(summit=summit, title="Decision on Belarus", document_type=DocumentType.DECISION)
+    factories.InitiativeFactory(summit=summit, title="Unity for peace")
+    factories.MembershipFactory(state__short_name="Belarus", summit=summit, start_date=datetime.date(2024, 7, 4))
+    factories.KeyFigureFactory(
+        chairmanship=None, summit=summit, label="Member states after the summit", value=10, unit="states"
+    )
 
     html = page(client, summit.get_absolute_url())
 
@@ -99,11 +94,11 @@ def test_summit_page_shows_its_facts_documents_by_type_admissions_and_neighbours
 
 
 def test_summit_page_lists_a_bounded_number_of_records_and_links_to_the_rest(client):
-    summit = SummitFactory(slug="big-summit")
-    DocumentFactory.create_batch(PAGE_LIST_LIMIT + 1, summit=summit)
-    InitiativeFactory.create_batch(PAGE_LIST_LIMIT + 1, summit=summit)
-    small = SummitFactory(slug="small-summit")
-    DocumentFactory.create_batch(3, summit=small)
+    summit = factories.SummitFactory(slug="big-summit")
+    factories.DocumentFactory.create_batch(PAGE_LIST_LIMIT + 1, summit=summit)
+    factories.InitiativeFactory.create_batch(PAGE_LIST_LIMIT + 1, summit=summit)
+    small = factories.SummitFactory(slug="small-summit")
+    factories.DocumentFactory.create_batch(3, summit=small)
 
     html = page(client, summit.get_absolute_url())
 
@@ -115,10 +110,10 @@ def test_summit_page_lists_a_bounded_number_of_records_and_links_to_the_rest(cli
 
 
 def test_summit_list_is_a_timeline_with_a_chart_and_its_data_table(client):
-    SummitFactory(
+    factories.SummitFactory(
         number=1, host_city="Shanghai", start_date=datetime.date(2001, 6, 15), end_date=datetime.date(2001, 6, 15)
     )
-    SummitFactory(
+    factories.SummitFactory(
         number=20,
         host_city="Dushanbe",
         format="hybrid",
@@ -133,11 +128,13 @@ def test_summit_list_is_a_timeline_with_a_chart_and_its_data_table(client):
 
 
 def test_state_list_groups_members_observers_and_partners_with_since_dates(client):
-    MembershipFactory(state__short_name="China", start_date=datetime.date(2001, 6, 15))
-    mongolia = StateFactory(short_name="Mongolia")
-    MembershipFactory(state=mongolia, status=MembershipStatus.OBSERVER, start_date=datetime.date(2004, 6, 17))
-    turkey = StateFactory(short_name="Türkiye")
-    MembershipFactory(state=turkey, status=MembershipStatus.DIALOGUE_PARTNER, start_date=datetime.date(2012, 6, 7))
+    factories.MembershipFactory(state__short_name="China", start_date=datetime.date(2001, 6, 15))
+    mongolia = factories.StateFactory(short_name="Mongolia")
+    factories.MembershipFactory(state=mongolia, status=MembershipStatus.OBSERVER, start_date=datetime.date(2004, 6, 17))
+    turkey = factories.StateFactory(short_name="Türkiye")
+    factories.MembershipFactory(
+        state=turkey, status=MembershipStatus.DIALOGUE_PARTNER, start_date=datetime.date(2012, 6, 7)
+    )
 
     html = page(client, reverse("chairmanship:state_list"))
 
@@ -148,21 +145,16 @@ def test_state_list_groups_members_observers_and_partners_with_since_dates(clien
 
 
 def test_state_page_shows_membership_history_chairmanships_summits_documents_and_initiatives(client):
-    state = StateFactory(short_name="India")
-    MembershipFactory(
-        state=state,
-        status=MembershipStatus.OBSERVER,
-        start_date=datetime.date(2005, 7, 5),
-        end_date=datetime.date(2017, 6, 9),
-    )
-    MembershipFactory(state=state, start_date=datetime.date(2017, 6, 9))
-    ChairmanshipFactory(
+    state = factories.StateFactory(short_name="India")
+    factories.observer_period(state, datetime.date(2005, 7, 5), datetime.date(2017, 6, 9))
+    factories.MembershipFactory(state=state, start_date=datetime.date(2017, 6, 9))
+    factories.ChairmanshipFactory(
         state=state, slug="india-2022-2023", start_date=datetime.date(2022, 9, 16), end_date=datetime.date(2023, 7, 4)
     )
-    SummitFactory(host_state=state, host_city="New Delhi", number=23)
-    document = DocumentFactory(title="New Delhi Declaration")
+    factories.SummitFactory(host_state=state, host_city="New Delhi", number=23)
+    document = factories.DocumentFactory(title="New Delhi Declaration")
     document.signatories.add(state)
-    initiative = InitiativeFactory(title="Startups and innovation")
+    initiative = factories.InitiativeFactory(title="Startups and innovation")
     initiative.proposers.add(state)
 
     html = page(client, state.get_absolute_url())
@@ -174,9 +166,9 @@ def test_state_page_shows_membership_history_chairmanships_summits_documents_and
 
 
 def test_chairmanship_list_and_page_show_term_motto_and_closing_summit(client):
-    chair = ChairmanshipFactory(state__short_name="Kazakhstan", motto="Strengthening multilateral dialogue")
-    SummitFactory(chairmanship=chair, host_city="Astana", number=24)
-    DocumentFactory(chairmanship=chair, title="Astana Declaration")
+    chair = factories.ChairmanshipFactory(state__short_name="Kazakhstan", motto="Strengthening multilateral dialogue")
+    factories.SummitFactory(chairmanship=chair, host_city="Astana", number=24)
+    factories.DocumentFactory(chairmanship=chair, title="Astana Declaration")
 
     listing = page(client, reverse("chairmanship:chairmanship_list"))
     detail = page(client, chair.get_absolute_url())
@@ -186,9 +178,11 @@ def test_chairmanship_list_and_page_show_term_motto_and_closing_summit(client):
 
 
 def test_document_page_shows_full_text_signatories_initiatives_and_a_citation(client):
-    document = DocumentFactory(title="Charter of the SCO", full_text="## Article 1\n\nThe goals are **peace**.")
-    document.signatories.add(StateFactory(short_name="China"))
-    initiative = InitiativeFactory(title="Charter follow-up")
+    document = factories.DocumentFactory(
+        title="Charter of the SCO", full_text="## Article 1\n\nThe goals are **peace**."
+    )
+    document.signatories.add(factories.StateFactory(short_name="China"))
+    initiative = factories.InitiativeFactory(title="Charter follow-up")
     initiative.documents.add(document)
 
     html = page(client, document.get_absolute_url())
@@ -199,10 +193,10 @@ def test_document_page_shows_full_text_signatories_initiatives_and_a_citation(cl
 
 
 def test_initiative_page_shows_proposers_topics_and_documents(client):
-    initiative = InitiativeFactory(title="SCO Development Bank")
-    initiative.proposers.add(StateFactory(short_name="China"))
-    initiative.topics.add(TopicFactory(slug="economy", name="Economy"))
-    initiative.documents.add(DocumentFactory(title="Development strategy 2030"))
+    initiative = factories.InitiativeFactory(title="SCO Development Bank")
+    initiative.proposers.add(factories.StateFactory(short_name="China"))
+    initiative.topics.add(factories.TopicFactory(slug="economy", name="Economy"))
+    initiative.documents.add(factories.DocumentFactory(title="Development strategy 2030"))
 
     html = page(client, initiative.get_absolute_url())
 
@@ -213,9 +207,9 @@ def test_initiative_page_shows_proposers_topics_and_documents(client):
 
 
 def test_document_archive_filters_by_type_and_shows_counts_for_every_option(client):
-    DocumentFactory(title="A declaration", document_type=DocumentType.DECLARATION)
-    DocumentFactory(title="A decision", document_type=DocumentType.DECISION)
-    DocumentFactory(title="Another decision", document_type=DocumentType.DECISION)
+    factories.DocumentFactory(title="A declaration", document_type=DocumentType.DECLARATION)
+    factories.DocumentFactory(title="A decision", document_type=DocumentType.DECISION)
+    factories.DocumentFactory(title="Another decision", document_type=DocumentType.DECISION)
 
     html = page(client, reverse("chairmanship:document_list") + "?type=decision")
 
@@ -227,13 +221,13 @@ def test_document_archive_filters_by_type_and_shows_counts_for_every_option(clie
 
 
 def test_document_archive_filters_by_topic_summit_and_signatory_slugs(client):
-    topic = TopicFactory(slug="security", name="Security")
-    summit = SummitFactory(slug="astana-2024")
-    signatory = StateFactory(slug="india")
-    wanted = DocumentFactory(title="Wanted document", summit=summit)
+    topic = factories.TopicFactory(slug="security", name="Security")
+    summit = factories.SummitFactory(slug="astana-2024")
+    signatory = factories.StateFactory(slug="india")
+    wanted = factories.DocumentFactory(title="Wanted document", summit=summit)
     wanted.topics.add(topic)
     wanted.signatories.add(signatory)
-    DocumentFactory(title="Other document")
+    factories.DocumentFactory(title="Other document")
 
     for query in ("topic=security", "summit=astana-2024", "signatory=india"):
         html = page(client, reverse("chairmanship:document_list") + "?" + query)
@@ -245,8 +239,10 @@ def test_document_archive_filters_by_topic_summit_and_signatory_slugs(client):
 
 
 def test_document_archive_filters_by_year_range_adoption_and_words(client):
-    DocumentFactory(title="Old treaty", date=datetime.date(2007, 8, 16), adoption="signed")
-    DocumentFactory(title="New statement on energy", date=datetime.date(2024, 7, 4), adoption="adopted_without_signing")
+    factories.DocumentFactory(title="Old treaty", date=datetime.date(2007, 8, 16), adoption="signed")
+    factories.DocumentFactory(
+        title="New statement on energy", date=datetime.date(2024, 7, 4), adoption="adopted_without_signing"
+    )
 
     by_year = page(client, reverse("chairmanship:document_list") + "?year_from=2005&year_to=2010")
     by_adoption = page(client, reverse("chairmanship:document_list") + "?adoption=adopted_without_signing")
@@ -258,8 +254,8 @@ def test_document_archive_filters_by_year_range_adoption_and_words(client):
 
 
 def test_document_archive_sorts_by_title_when_asked(client):
-    DocumentFactory(title="Zeta", date=datetime.date(2024, 1, 1))
-    DocumentFactory(title="Alpha", date=datetime.date(2020, 1, 1))
+    factories.DocumentFactory(title="Zeta", date=datetime.date(2024, 1, 1))
+    factories.DocumentFactory(title="Alpha", date=datetime.date(2020, 1, 1))
 
     newest_first = page(client, reverse("chairmanship:document_list"))
     by_title = page(client, reverse("chairmanship:document_list") + "?ordering=title")
@@ -279,7 +275,7 @@ def test_document_archive_sorts_by_title_when_asked(client):
     ],
 )
 def test_document_archive_shows_a_form_error_for_a_bad_filter_value_instead_of_failing(client, query):
-    DocumentFactory(title="Still listed")
+    factories.DocumentFactory(title="Still listed")
 
     response = client.get(reverse("chairmanship:document_list") + "?" + query)
 
@@ -291,7 +287,7 @@ def test_document_archive_shows_a_form_error_for_a_bad_filter_value_instead_of_f
 
 def test_document_archive_paginates_and_keeps_the_filters_in_page_links(client):
     for n in range(25):
-        DocumentFactory(title=f"Decision {n:02}", document_type=DocumentType.DECISION)
+        factories.DocumentFactory(title=f"Decision {n:02}", document_type=DocumentType.DECISION)
 
     html = page(client, reverse("chairmanship:document_list") + "?type=decision")
 
@@ -305,7 +301,7 @@ def test_document_archive_page_out_of_range_is_not_found(client):
 
 
 def test_document_archive_explains_when_nothing_matches(client):
-    DocumentFactory(title="A declaration")
+    factories.DocumentFactory(title="A declaration")
 
     html = page(client, reverse("chairmanship:document_list") + "?search=zzzz")
 
@@ -313,10 +309,10 @@ def test_document_archive_explains_when_nothing_matches(client):
 
 
 def test_initiative_archive_filters_by_category_status_and_proposer(client):
-    proposer = StateFactory(slug="kazakhstan")
-    wanted = InitiativeFactory(title="Green belt", category="environment", implementation_status="launched")
+    proposer = factories.StateFactory(slug="kazakhstan")
+    wanted = factories.InitiativeFactory(title="Green belt", category="environment", implementation_status="launched")
     wanted.proposers.add(proposer)
-    InitiativeFactory(title="Other idea", category="economic")
+    factories.InitiativeFactory(title="Other idea", category="economic")
 
     for query in ("category=environment", "status=launched", "proposer=kazakhstan"):
         html = page(client, reverse("chairmanship:initiative_list") + "?" + query)
@@ -328,7 +324,14 @@ def test_initiative_archive_filters_by_category_status_and_proposer(client):
 
 @pytest.mark.parametrize("hidden", [{"draft": True}, {"scheduled": True}])
 @pytest.mark.parametrize(
-    "factory", [StateFactory, ChairmanshipFactory, SummitFactory, DocumentFactory, InitiativeFactory]
+    "factory",
+    [
+        factories.StateFactory,
+        factories.ChairmanshipFactory,
+        factories.SummitFactory,
+        factories.DocumentFactory,
+        factories.InitiativeFactory,
+    ],
 )
 def test_a_draft_or_scheduled_record_has_no_public_page(client, factory, hidden):
     record = factory(**hidden)
@@ -338,14 +341,14 @@ def test_a_draft_or_scheduled_record_has_no_public_page(client, factory, hidden)
 
 def test_drafts_and_scheduled_records_appear_on_no_listing(client):
     for factory, title_field in (
-        (DocumentFactory, "title"),
-        (InitiativeFactory, "title"),
-        (StateFactory, "short_name"),
+        (factories.DocumentFactory, "title"),
+        (factories.InitiativeFactory, "title"),
+        (factories.StateFactory, "short_name"),
     ):
         factory(**{title_field: "Secret draft"}, draft=True)
         factory(**{title_field: "Secret scheduled"}, scheduled=True)
-    SummitFactory(host_city="Secret draft", draft=True)
-    ChairmanshipFactory(state__short_name="Secret scheduled", scheduled=True)
+    factories.SummitFactory(host_city="Secret draft", draft=True)
+    factories.ChairmanshipFactory(state__short_name="Secret scheduled", scheduled=True)
 
     for name in ("home", "summit_list", "state_list", "chairmanship_list", "document_list", "initiative_list"):
         html = page(client, reverse(f"chairmanship:{name}"))
@@ -353,12 +356,12 @@ def test_drafts_and_scheduled_records_appear_on_no_listing(client):
 
 
 def test_facet_counts_and_options_never_include_drafts(client):
-    draft_summit = SummitFactory(slug="secret-summit", host_city="Secretville", draft=True)
-    topic = TopicFactory(slug="energy", name="Energy")
-    public = DocumentFactory(summit=draft_summit)
+    draft_summit = factories.SummitFactory(slug="secret-summit", host_city="Secretville", draft=True)
+    topic = factories.TopicFactory(slug="energy", name="Energy")
+    public = factories.DocumentFactory(summit=draft_summit)
     public.topics.add(topic)
-    public.signatories.add(StateFactory(short_name="Hidden state", draft=True))
-    hidden = DocumentFactory(draft=True)
+    public.signatories.add(factories.StateFactory(short_name="Hidden state", draft=True))
+    hidden = factories.DocumentFactory(draft=True)
     hidden.topics.add(topic)
 
     html = page(client, reverse("chairmanship:document_list"))
@@ -368,10 +371,10 @@ def test_facet_counts_and_options_never_include_drafts(client):
 
 
 def test_a_published_summit_does_not_list_its_draft_document_or_draft_initiative(client):
-    summit = SummitFactory()
-    DocumentFactory(summit=summit, title="Draft declaration", draft=True)
-    InitiativeFactory(summit=summit, title="Scheduled initiative", scheduled=True)
-    DocumentFactory(summit=summit, title="Public declaration")
+    summit = factories.SummitFactory()
+    factories.DocumentFactory(summit=summit, title="Draft declaration", draft=True)
+    factories.InitiativeFactory(summit=summit, title="Scheduled initiative", scheduled=True)
+    factories.DocumentFactory(summit=summit, title="Public declaration")
 
     html = page(client, summit.get_absolute_url())
 
@@ -380,7 +383,9 @@ def test_a_published_summit_does_not_list_its_draft_document_or_draft_initiative
 
 
 def test_a_published_summit_does_not_link_to_its_draft_chairmanship_or_host(client):
-    summit = SummitFactory(chairmanship=ChairmanshipFactory(draft=True), host_state=StateFactory(draft=True))
+    summit = factories.SummitFactory(
+        chairmanship=factories.ChairmanshipFactory(draft=True), host_state=factories.StateFactory(draft=True)
+    )
 
     html = page(client, summit.get_absolute_url())
 
@@ -389,10 +394,10 @@ def test_a_published_summit_does_not_link_to_its_draft_chairmanship_or_host(clie
 
 
 def test_a_state_page_lists_no_draft_documents_initiatives_or_chairmanships(client):
-    state = StateFactory()
-    DocumentFactory(title="Draft treaty", draft=True).signatories.add(state)
-    InitiativeFactory(title="Scheduled plan", scheduled=True).proposers.add(state)
-    ChairmanshipFactory(state=state, slug="draft-chair", draft=True)
+    state = factories.StateFactory()
+    factories.DocumentFactory(title="Draft treaty", draft=True).signatories.add(state)
+    factories.InitiativeFactory(title="Scheduled plan", scheduled=True).proposers.add(state)
+    factories.ChairmanshipFactory(state=state, slug="draft-chair", draft=True)
 
     html = page(client, state.get_absolute_url())
 
@@ -410,7 +415,7 @@ def test_a_preview_view_built_on_a_detail_view_shows_the_draft_with_a_banner(rf)
         def get_context_data(self, **kwargs):
             return super().get_context_data(**kwargs, preview=True)
 
-    document = DocumentFactory(title="Unpublished declaration", draft=True)
+    document = factories.DocumentFactory(title="Unpublished declaration", draft=True)
     request = rf.get("/")
 
     response = Preview.as_view()(request, slug=document.slug)
@@ -423,13 +428,13 @@ def test_a_preview_view_built_on_a_detail_view_shows_the_draft_with_a_banner(rf)
 
 
 def test_public_pages_show_no_preview_banner(client):
-    document = DocumentFactory()
+    document = factories.DocumentFactory()
 
     assert "Draft preview" not in page(client, document.get_absolute_url())
 
 
 def test_rich_text_never_lets_a_script_or_event_handler_reach_a_reader(client):
-    document = DocumentFactory(
+    document = factories.DocumentFactory(
         summary='Hello <script>alert("x")</script> <img src=x onerror="alert(1)"> [link](javascript:alert(2))',
         full_text="<iframe src='https://example.com'></iframe>**bold**",
     )

@@ -1,132 +1,22 @@
 """The editorial workflow in the admin: roles, status flow, scheduling, list actions, corrections, moved slugs."""
 
 import datetime
-from html.parser import HTMLParser
 from http import HTTPStatus
 
 import pytest
 from django.contrib.admin.sites import site
-from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.template.loader import render_to_string
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import strip_tags
 
 from chairmanship import models
-from chairmanship.migrations import __name__ as migrations_package
 from chairmanship.models import Correction, Document, PublicationStatus, SlugRedirect, Summit
 from tests import factories
+from tests.admin_support import change_url, changelist_url, client_for, editorial_user, form_data, messages_of, readable
 from tests.factories import DocumentFactory, SourceFactory, SummitFactory
 
 pytestmark = pytest.mark.django_db
-
-ROLES_MIGRATION = f"{migrations_package}.0004_editor_and_publisher_groups"
-
-
-# --- helpers shared by the editorial test modules ---------------------------------------------------
-
-
-def editorial_user(django_user_model, role: str, username: str | None = None):
-    """A staff user in the ``Editor`` or ``Publisher`` group (recreated if a flushed database lost it)."""
-    from importlib import import_module
-
-    roles = import_module(ROLES_MIGRATION).ROLES
-    group, created = Group.objects.get_or_create(name=role)
-    if created:
-        group.permissions.set(
-            Permission.objects.filter(content_type__app_label="chairmanship", codename__in=roles[role])
-        )
-    user = django_user_model.objects.create_user(
-        username=username or role.lower(), password="correct horse battery", is_staff=True
-    )
-    user.groups.add(group)
-    return user
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-class _FormReader(HTMLParser):
-    """Reads a rendered admin form the way a browser would submit it."""
-
-    def __init__(self, form_id: str):
-        super().__init__()
-        self.form_id, self.inside, self.data = form_id, False, {}
-        self._select, self._textarea = None, None
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        if tag == "form" and attributes.get("id") == self.form_id:
-            self.inside = True
-        if not self.inside:
-            return
-        name = attributes.get("name")
-        if tag == "input" and name and attributes.get("type") not in ("submit", "file", "button"):
-            checkable = attributes.get("type") in ("checkbox", "radio")
-            if checkable and "checked" not in attributes:
-                return
-            self.data.setdefault(name, []).append(attributes.get("value", "on" if checkable else ""))
-        elif tag == "select" and name:
-            self._select = name
-            self.data.setdefault(name, [])
-        elif tag == "option" and self._select and "selected" in attributes:
-            self.data[self._select].append(attributes.get("value", ""))
-        elif tag == "textarea" and name:
-            self._textarea = name
-            self.data[name] = [""]
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            # Browsers drop the newline that follows the opening tag.
-            self.data[self._textarea][0] = self.data[self._textarea][0].removeprefix("\n")
-            self._textarea = None
-        elif tag == "form":
-            self.inside = False
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.data[self._textarea][0] += data
-
-
-def form_data(response, **changes) -> dict:
-    """The admin change form in ``response`` as a browser would post it, with ``changes`` applied."""
-    opts = response.context["opts"]
-    reader = _FormReader(f"{opts.model_name}_form")
-    reader.feed(response.text)
-    data = {name: values if len(values) != 1 else values[0] for name, values in reader.data.items()}
-    data.update(changes)
-    return data
-
-
-def readable(html: str) -> str:
-    """The text a reader sees: no tags, single spaces."""
-    return " ".join(strip_tags(html).split())
-
-
-def change_url(record) -> str:
-    return reverse(f"admin:chairmanship_{record._meta.model_name}_change", args=(record.pk,))
-
-
-def changelist_url(model) -> str:
-    return reverse(f"admin:chairmanship_{model._meta.model_name}_changelist")
-
-
-@pytest.fixture
-def editor(django_user_model):
-    return editorial_user(django_user_model, "Editor")
-
-
-@pytest.fixture
-def publisher(django_user_model):
-    return editorial_user(django_user_model, "Publisher")
-
 
 # --- roles --------------------------------------------------------------------------------------------
 
@@ -172,7 +62,7 @@ def test_editor_edit_of_a_published_document_waits_for_a_publisher_and_leaves_it
     data = form_data(client.get(change_url(document)), summary="Better summary.", status="draft")
     response = client.post(change_url(document), data, follow=True)
     assert response.status_code == HTTPStatus.OK
-    assert any("waits for a Publisher" in message for message in _messages(response))
+    assert any("waits for a Publisher" in message for message in messages_of(response))
     document.refresh_from_db()
     assert (document.summary, document.status, document.published_at) == (
         "Old summary.",
@@ -210,10 +100,6 @@ def _act(client, model, action: str, records):
     )
 
 
-def _messages(response) -> list[str]:
-    return [str(message) for message in response.context["messages"]]
-
-
 @pytest.mark.parametrize(
     ("role", "action", "start", "end"),
     [
@@ -244,7 +130,7 @@ def test_submit_for_review_reports_changed_and_refused_records(editor):
     drafts = DocumentFactory.create_batch(2, draft=True)
     published = DocumentFactory(title="Already out")
     response = _act(client_for(editor), Document, "submit_for_review", [*drafts, published])
-    messages = _messages(response)
+    messages = messages_of(response)
     assert "Submitted for review 2 documents." in messages
     assert any("Already out" in message and "already published" in message for message in messages)
 
@@ -253,7 +139,7 @@ def test_publishing_names_the_completeness_check_that_failed(publisher):
     incomplete = DocumentFactory(title="No date yet", draft=True, date=None, summary="", sources=[])
     ready = DocumentFactory(title="Ready", draft=True)
     response = _act(client_for(publisher), Document, "publish", [incomplete, ready])
-    messages = _messages(response)
+    messages = messages_of(response)
     assert "Published 1 document." in messages
     refusal = next(message for message in messages if "No date yet" in message)
     assert "Cite at least one source." in refusal
@@ -306,7 +192,7 @@ def test_publisher_publishes_a_summit_with_all_its_draft_documents(publisher, cl
     summit = SummitFactory(draft=True)
     documents = DocumentFactory.create_batch(3, draft=True, summit=summit)
     response = _act(client_for(publisher), Summit, "publish_with_documents", [summit])
-    assert f"Published “{summit}” with 3 documents." in _messages(response)
+    assert f"Published “{summit}” with 3 documents." in messages_of(response)
     for document in documents:
         assert client.get(document.get_absolute_url()).status_code == HTTPStatus.OK
 
@@ -316,7 +202,7 @@ def test_summit_with_one_incomplete_document_is_not_published_at_all(publisher):
     DocumentFactory(draft=True, summit=summit)
     DocumentFactory(draft=True, summit=summit, title="Undated", date=None)
     response = _act(client_for(publisher), Summit, "publish_with_documents", [summit])
-    refusal = next(message for message in _messages(response) if "Nothing published" in message)
+    refusal = next(message for message in messages_of(response) if "Nothing published" in message)
     assert "“Undated”: Give the document's date." in refusal
     assert not Summit.objects.filter(status=PublicationStatus.PUBLISHED).exists()
     assert not Document.objects.filter(status=PublicationStatus.PUBLISHED).exists()
@@ -325,7 +211,7 @@ def test_summit_with_one_incomplete_document_is_not_published_at_all(publisher):
 def test_document_of_an_unpublished_summit_waits_for_the_summit(publisher):
     document = DocumentFactory(draft=True, summit=SummitFactory(draft=True))
     response = _act(client_for(publisher), Document, "publish", [document])
-    assert any("Publish its summit" in message for message in _messages(response))
+    assert any("Publish its summit" in message for message in messages_of(response))
 
 
 # --- corrections and moved slugs ---------------------------------------------------------------------
@@ -406,7 +292,7 @@ def test_editor_is_refused_the_delete_page_of_a_source_a_published_document_cite
 
     response = client_for(editor).post(_delete_url(source), {"post": "yes"}, follow=True)
 
-    assert any("Astana Declaration" in message for message in _messages(response))
+    assert any("Astana Declaration" in message for message in messages_of(response))
     assert models.Source.objects.filter(pk=source.pk).exists()
 
 
@@ -420,7 +306,7 @@ def test_bulk_delete_never_leaves_a_published_document_without_a_source(publishe
         follow=True,
     )
 
-    refusal = next(message for message in _messages(response) if "Nothing deleted" in message)
+    refusal = next(message for message in messages_of(response) if "Nothing deleted" in message)
     assert "Astana Declaration" in refusal and "without a source" in refusal
     assert models.Source.objects.count() == 2
 
@@ -436,7 +322,7 @@ def test_editor_may_not_delete_a_membership_period_of_a_published_state(editor):
     )
     inline = client.get(change_url(period.state)).context["inline_admin_formsets"][0]
 
-    assert any("Kazakhstan" in message for message in _messages(refused))
+    assert any("Kazakhstan" in message for message in messages_of(refused))
     assert models.Membership.objects.filter(pk=period.pk).exists()
     assert not inline.has_delete_permission and not inline.has_change_permission
 

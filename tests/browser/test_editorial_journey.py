@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from chairmanship.models import Document, PublicationStatus
+from tests.admin_support import editorial_user
 from tests.factories import SourceFactory, SummitFactory, TopicFactory
-from tests.test_workflow import editorial_user
 
 pytestmark = pytest.mark.browser
 

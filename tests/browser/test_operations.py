@@ -5,20 +5,13 @@ Security Policy with no serious accessibility violation of its own.
 
 import os
 import secrets
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from contextlib import contextmanager
 from http import HTTPStatus
 
 import pytest
-from django.conf import settings as django_settings
 from playwright.sync_api import expect
 
 from tests.browser.test_public_pages import serious_violations
+from tests.processes import free_port, manage, serving
 
 pytestmark = pytest.mark.browser
 
@@ -27,13 +20,6 @@ PDF_BYTES = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 
 DECLARATION = "Astana Declaration of the Council of Heads of State of the Shanghai Cooperation Organisation"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
 def make_serve(tmp_path):
     """``make serve`` on a free port, with a scratch SQLite database, media and static folders of its own.
 
@@ -53,42 +39,13 @@ def make_serve(tmp_path):
     }
     for name in ("DEBUG", "SERVE_MEDIA", "REDIS_URL"):
         environment.pop(name, None)
-    manage = [sys.executable, "manage.py"]
     for command in (
         ["migrate", "--no-input", "-v0"],
         ["createsuperuser", "--no-input", "--username", "root", "--email", "root@example.org"],
     ):
-        subprocess.run(
-            [*manage, *command],
-            cwd=django_settings.BASE_DIR,
-            env={**environment, "DEBUG": "0"},
-            check=True,
-            capture_output=True,
-            timeout=180,
-        )
-    process = subprocess.Popen(
-        ["make", "--no-print-directory", "serve"],
-        cwd=django_settings.BASE_DIR,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 240
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=5):
-                    break
-            except OSError:  # refused while make migrates, loads, collects static files and boots gunicorn
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("make serve did not start") from None
-                time.sleep(0.5)
-        yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        manage({**environment, "DEBUG": "0"}, *command, timeout=180)
+    # Refused a while: make migrates, loads, collects static files and boots gunicorn first.
+    return serving(["make", "--no-print-directory", "serve"], environment, port, boot_seconds=240, poll=0.5)
 
 
 def test_a_pdf_uploaded_in_the_admin_is_downloaded_from_the_public_page_of_make_serve(
