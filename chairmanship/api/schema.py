@@ -18,6 +18,8 @@ from chairmanship.api.exceptions import PROBLEM_CONTENT_TYPE
 from chairmanship.filters import RelatedSlugFilter, YearFilter
 
 SLUG_SCHEMA_PATTERN = "^[-a-zA-Z0-9_]+$"
+# A related-record filter leaves a blank value out (a half-filled form), so the schema allows one.
+SLUG_OR_BLANK_SCHEMA_PATTERN = "^[-a-zA-Z0-9_]*$"
 # Form fields refuse NUL characters (PostgreSQL cannot store them).
 NO_NUL_PATTERN = "^[^\\x00]*$"
 
@@ -139,12 +141,16 @@ class ArchiveFilterExtension(DjangoFilterExtension):
             elif isinstance(filter_field, RelatedSlugFilter):
                 # Any well-formed slug: which slugs name a record changes with the content, so the schema
                 # cannot list them, and one that names nothing a reader may see matches nothing.
-                parameter["schema"] = {"type": "array", "items": {"type": "string", "pattern": SLUG_SCHEMA_PATTERN}}
+                parameter["schema"] = {
+                    "type": "array",
+                    "items": {"type": "string", "pattern": SLUG_OR_BLANK_SCHEMA_PATTERN},
+                }
                 related = filter_field.related_model(model)
                 name = related._meta.verbose_name
                 published = "published " if hasattr(related._default_manager, "published") else ""
                 parameter["description"] = (
                     f"The slug of a {name}; repeat the parameter to mean any of several. "
-                    f"A slug that names no {published}{name} matches nothing (an empty list, not an error)."
+                    f"A slug that names no {published}{name} matches nothing (an empty list, not an error); "
+                    "a blank value is left out."
                 )
         return parameters

@@ -9,6 +9,7 @@ what they are given.
 """
 
 import copy
+from collections.abc import Mapping
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -172,6 +173,21 @@ class ArchiveSerializer(serializers.ModelSerializer):
 
     def public_page(self, record) -> str | None:
         return record.get_absolute_url() if hasattr(record, "get_absolute_url") else None
+
+    def to_internal_value(self, data):
+        # DRF's text fields turn a number into text ("name": 7 is saved as "7"); the schema promises a string,
+        # so a number where text belongs is refused like any other wrong type.
+        if isinstance(data, Mapping):
+            not_text = {
+                field.field_name: [field.error_messages["invalid"]]
+                for field in self._writable_fields
+                if isinstance(field, serializers.CharField)
+                and data.get(field.field_name) is not None
+                and not isinstance(data[field.field_name], str)
+            }
+            if not_text:
+                raise serializers.ValidationError(not_text)
+        return super().to_internal_value(data)
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
