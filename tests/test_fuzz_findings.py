@@ -1,7 +1,5 @@
 """What fuzzing the API with an Editor's and a Publisher's token found (`make schemathesis`), one test each."""
 
-# ruff: noqa: F811 (the API fixtures are imported from tests/api_support.py and requested by name)
-
 import re
 from http import HTTPStatus
 
@@ -9,13 +7,7 @@ import pytest
 
 from chairmanship.models import Topic
 from tests import factories
-from tests.api_support import (  # noqa: F401 (fixtures)
-    api_client,
-    assert_problem,
-    generous_api_rates,
-    publisher,
-    publisher_client,
-)
+from tests.api_support import assert_problem
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("generous_api_rates")]
 
