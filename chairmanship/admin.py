@@ -50,7 +50,17 @@ from chairmanship.models import (
 )
 from chairmanship.preview import SHARE_LINK_DEFAULT_DAYS, SHARE_LINK_MAX_DAYS, make_share_token
 from chairmanship.publication import PendingChangeOutdated, PublicationRefused, is_scheduled
-from chairmanship.resources import DocumentResource, InitiativeResource, SummitResource
+from chairmanship.resources import (
+    ChairmanshipResource,
+    DocumentResource,
+    InitiativeResource,
+    KeyFigureResource,
+    MembershipResource,
+    SourceResource,
+    StateResource,
+    SummitResource,
+    TopicResource,
+)
 from chairmanship.security import admin_export_policy
 from chairmanship.versions import record_field_values, version_differences
 
@@ -595,8 +605,9 @@ class EditorialAdmin(GuardedDeletionAdmin):
     unpublish.allowed_permissions = ("publish",)
 
 
-class EditorialImportExportAdmin(ImportExportMixin, EditorialAdmin):
-    """Adds CSV, XLSX and JSON import (with a dry-run preview) and export."""
+class ArchiveImportExportMixin(ImportExportMixin):
+    """Adds CSV, XLSX and JSON import (with a dry-run preview) and export; ``chairmanship.resources`` holds
+    the rules an import follows."""
 
     formats = (CSV, XLSX, JSON)
 
@@ -615,7 +626,8 @@ class EditorialImportExportAdmin(ImportExportMixin, EditorialAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(GuardedDeletionAdmin):
+class SourceAdmin(ArchiveImportExportMixin, GuardedDeletionAdmin):
+    resource_classes = (SourceResource,)
     actions = ("delete_selected",)
     list_display = ("title", "publisher", "published_on", "url")
     search_fields = ("title", "publisher", "author", "url", "note")
@@ -624,14 +636,16 @@ class SourceAdmin(GuardedDeletionAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(ArchiveAdmin):
+class TopicAdmin(ArchiveImportExportMixin, ArchiveAdmin):
+    resource_classes = (TopicResource,)
     list_display = ("name", "slug")
     search_fields = ("name", "description")
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(State)
-class StateAdmin(EditorialAdmin):
+class StateAdmin(ArchiveImportExportMixin, EditorialAdmin):
+    resource_classes = (StateResource,)
     list_display = ("short_name", "official_name", "iso_alpha2", "iso_alpha3", "capital", "publication")
     list_filter = (PublicationStateFilter, "memberships__status")
     search_fields = ("short_name", "official_name", "iso_alpha2", "iso_alpha3", "capital", "summary")
@@ -674,7 +688,8 @@ class ShownRowAdmin(GuardedDeletionAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(ShownRowAdmin):
+class MembershipAdmin(ArchiveImportExportMixin, ShownRowAdmin):
+    resource_classes = (MembershipResource,)
     list_display = ("state", "status", "start_date", "end_date", "summit")
     list_filter = ("status",)
     search_fields = ("state__short_name", "note")
@@ -684,7 +699,8 @@ class MembershipAdmin(ShownRowAdmin):
 
 
 @admin.register(Chairmanship)
-class ChairmanshipAdmin(EditorialAdmin):
+class ChairmanshipAdmin(ArchiveImportExportMixin, EditorialAdmin):
+    resource_classes = (ChairmanshipResource,)
     list_display = ("__str__", "state", "start_date", "end_date", "publication")
     list_filter = (PublicationStateFilter,)
     search_fields = ("state__short_name", "motto", "priorities", "summary")
@@ -701,7 +717,7 @@ class ChairmanshipAdmin(EditorialAdmin):
 
 
 @admin.register(Summit)
-class SummitAdmin(EditorialImportExportAdmin):
+class SummitAdmin(ArchiveImportExportMixin, EditorialAdmin):
     resource_classes = (SummitResource,)
     list_display = ("number", "host_city", "host_state", "start_date", "format", "publication")
     list_display_links = ("number", "host_city")
@@ -740,7 +756,7 @@ class SummitAdmin(EditorialImportExportAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(EditorialImportExportAdmin):
+class DocumentAdmin(ArchiveImportExportMixin, EditorialAdmin):
     resource_classes = (DocumentResource,)
     list_display = ("title", "document_type", "date", "summit", "adoption", "publication")
     list_filter = (PublicationStateFilter, "document_type", "adoption", "topics", "summit")
@@ -759,7 +775,7 @@ class DocumentAdmin(EditorialImportExportAdmin):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(EditorialImportExportAdmin):
+class InitiativeAdmin(ArchiveImportExportMixin, EditorialAdmin):
     resource_classes = (InitiativeResource,)
     list_display = ("title", "category", "implementation_status", "chairmanship", "publication")
     list_filter = (PublicationStateFilter, "category", "implementation_status", "topics")
@@ -777,7 +793,8 @@ class InitiativeAdmin(EditorialImportExportAdmin):
 
 
 @admin.register(KeyFigure)
-class KeyFigureAdmin(ShownRowAdmin):
+class KeyFigureAdmin(ArchiveImportExportMixin, ShownRowAdmin):
+    resource_classes = (KeyFigureResource,)
     list_display = ("label", "display_value", "as_of", "chairmanship", "summit", "source")
     list_filter = ("unit", "qualifier")
     search_fields = ("label", "note", "unit")

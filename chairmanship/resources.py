@@ -1,4 +1,4 @@
-"""Import and export of documents, initiatives and summits (CSV, XLSX, JSON) with django-import-export.
+"""Import and export of every record an editor curates (CSV, XLSX, JSON) with django-import-export.
 
 Relations are written as slugs (natural keys), several separated by commas, so a file reads like the
 archive and survives a database rebuild; dates and times are ISO 8601 in UTC, as the API writes them, so
@@ -6,20 +6,36 @@ an exported file imports back unchanged. An import is all or nothing: when any r
 nothing is saved and every bad row is listed with its error. It records one revision, and it follows
 the roles: an Editor's rows arrive as drafts, and only a Publisher's rows may publish (after the same
 completeness checks as the admin). An Editor's row changing a published record does not go live: it is
-kept as a proposed change for a Publisher, as the admin and the API keep it.
+kept as a proposed change for a Publisher, as the admin and the API keep it; an Editor's row adding or
+changing what a published page shows (a membership period of a published state, a key figure of a published
+chairmanship or summit) is refused with a row error naming that record.
 """
 
+import copy
 import datetime
+import functools
 
 import reversion
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from import_export import fields, resources, widgets
+from import_export import resources, widgets
 
 from chairmanship import publication
-from chairmanship.models import Chairmanship, Document, Initiative, PublicationStatus, Source, State, Summit, Topic
+from chairmanship.models import (
+    Chairmanship,
+    Document,
+    Initiative,
+    KeyFigure,
+    Membership,
+    PublicationStatus,
+    Publishable,
+    Source,
+    State,
+    Summit,
+    Topic,
+)
 
 PUBLICATION_FIELDS = ("status", "published_at")
 
@@ -78,7 +94,11 @@ class ISODateTimeWidget(widgets.DateTimeWidget):
 
 
 class EditorialResource(resources.ModelResource):
-    """Shared import rules: natural keys, all-or-nothing, revisions and roles."""
+    """Shared import rules: natural keys, all-or-nothing, revisions and roles.
+
+    Records without an editorial status (sources, topics, membership periods, key figures) have no
+    publication fields; their rows follow the rule for what published pages show.
+    """
 
     # Long text is read like short text: an empty spreadsheet cell is an empty summary, not a missing one.
     WIDGETS_MAP = {
@@ -90,9 +110,19 @@ class EditorialResource(resources.ModelResource):
     class Meta:
         # Rows name records by slug; an import is all or nothing, and every row is checked as the admin would.
         import_id_fields = ("slug",)
+        # Every relation is written as the related record's slug (``get_fk_widget``, ``get_m2m_widget``).
+        use_natural_foreign_keys = True
         clean_model_instances = True
         use_transactions = True
         skip_unchanged = False
+
+    @classmethod
+    def get_fk_widget(cls, field):
+        return functools.partial(SlugWidget, model=field.related_model)
+
+    @classmethod
+    def get_m2m_widget(cls, field):
+        return functools.partial(SlugsWidget, model=field.related_model)
 
     @classmethod
     def widget_kwargs_for_field(cls, field_name, django_field):
@@ -110,8 +140,10 @@ class EditorialResource(resources.ModelResource):
         super().before_import(dataset, **kwargs)
 
     @property
-    def may_publish(self) -> bool:
-        return publication.may_publish(self.user, self._meta.model)
+    def locks_publication(self) -> bool:
+        """Whether this import may not set the status and publication time (a membership's status is not one)."""
+        model = self._meta.model
+        return issubclass(model, Publishable) and not publication.may_publish(self.user, model)
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
         # Any invalid row rolls the whole import back, so a file is imported completely or not at all.
@@ -130,12 +162,14 @@ class EditorialResource(resources.ModelResource):
             )
 
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
-        if field.attribute in PUBLICATION_FIELDS and not self.may_publish:
+        if field.attribute in PUBLICATION_FIELDS and self.locks_publication:
             # An Editor's file cannot publish or unpublish: new rows stay drafts, existing ones keep their state.
             return
         super().import_field(field, instance, row, is_m2m, **kwargs)
 
     def import_instance(self, instance, row, **kwargs):
+        # The row as stored, before this row's values are written onto it.
+        stored = copy.copy(instance) if instance.pk is not None else None
         errors = {}
         try:
             super().import_instance(instance, row, **kwargs)
@@ -148,6 +182,21 @@ class EditorialResource(resources.ModelResource):
                     related[field.attribute] = field.clean(row, **kwargs)
                 except ValueError as error:
                     errors[field.attribute] = ValidationError(str(error), code="invalid")
+        if isinstance(instance, Publishable):
+            self._check_publication(instance, related, errors)
+        elif not errors:
+            # A membership period or key figure that a published page shows is a Publisher's to add or change.
+            refusal = publication.shown_change_refusal(user=self.user, before=stored, after=instance)
+            if refusal:
+                errors[NON_FIELD_ERRORS] = ValidationError(refusal, code="permission_denied")
+        if errors:
+            raise ValidationError(errors)
+        if instance.pk is not None and publication.goes_live_through_review(self.user, instance):
+            instance._proposed_many_to_many = related
+
+    @staticmethod
+    def _check_publication(instance, related, errors):
+        """Gives a published row its publication time, and adds to ``errors`` what stops it being published."""
         instance.published_at = publication.normalized_published_at(
             status=instance.status, published_at=instance.published_at
         )
@@ -156,10 +205,6 @@ class EditorialResource(resources.ModelResource):
             problems = publication.publication_problems(instance, sources=sources if "sources" in related else None)
             if problems:
                 errors["status"] = ValidationError([f"Not ready to publish: {problem}" for problem in problems])
-        if errors:
-            raise ValidationError(errors)
-        if instance.pk is not None and publication.goes_live_through_review(self.user, instance):
-            instance._proposed_many_to_many = related
 
     def save_instance(self, instance, is_create, row, **kwargs):
         proposed = getattr(instance, "_proposed_many_to_many", None)
@@ -174,12 +219,6 @@ class EditorialResource(resources.ModelResource):
 
 
 class DocumentResource(EditorialResource):
-    summit = fields.Field("summit", "summit", SlugWidget(Summit))
-    chairmanship = fields.Field("chairmanship", "chairmanship", SlugWidget(Chairmanship))
-    topics = fields.Field("topics", "topics", SlugsWidget(Topic))
-    signatories = fields.Field("signatories", "signatories", SlugsWidget(State))
-    sources = fields.Field("sources", "sources", SlugsWidget(Source))
-
     class Meta:
         model = Document
         fields = (
@@ -202,13 +241,6 @@ class DocumentResource(EditorialResource):
 
 
 class InitiativeResource(EditorialResource):
-    chairmanship = fields.Field("chairmanship", "chairmanship", SlugWidget(Chairmanship))
-    summit = fields.Field("summit", "summit", SlugWidget(Summit))
-    proposers = fields.Field("proposers", "proposers", SlugsWidget(State))
-    topics = fields.Field("topics", "topics", SlugsWidget(Topic))
-    documents = fields.Field("documents", "documents", SlugsWidget(Document))
-    sources = fields.Field("sources", "sources", SlugsWidget(Source))
-
     class Meta:
         model = Initiative
         fields = (
@@ -229,10 +261,6 @@ class InitiativeResource(EditorialResource):
 
 
 class SummitResource(EditorialResource):
-    host_state = fields.Field("host_state", "host_state", SlugWidget(State))
-    chairmanship = fields.Field("chairmanship", "chairmanship", SlugWidget(Chairmanship))
-    sources = fields.Field("sources", "sources", SlugsWidget(Source))
-
     class Meta:
         model = Summit
         fields = (
@@ -250,4 +278,82 @@ class SummitResource(EditorialResource):
             "sources",
             "status",
             "published_at",
+        )
+
+
+class StateResource(EditorialResource):
+    class Meta:
+        model = State
+        fields = (
+            "slug",
+            "short_name",
+            "official_name",
+            "iso_alpha2",
+            "iso_alpha3",
+            "capital",
+            "summary",
+            "sources",
+            "status",
+            "published_at",
+        )
+
+
+class ChairmanshipResource(EditorialResource):
+    class Meta:
+        model = Chairmanship
+        fields = (
+            "slug",
+            "state",
+            "start_date",
+            "end_date",
+            "motto",
+            "priorities",
+            "summary",
+            "sources",
+            "status",
+            "published_at",
+        )
+
+
+class MembershipResource(EditorialResource):
+    """Membership periods, one a row, named by state slug, status and start date (as the fixtures name them).
+
+    They import on their own rather than inside a state's row: a state has several periods, each with its
+    own dates, summit and sources, which one spreadsheet cell could not hold readably.
+    """
+
+    class Meta:
+        model = Membership
+        import_id_fields = ("state", "status", "start_date")
+        fields = ("state", "status", "start_date", "end_date", "summit", "note", "sources")
+
+
+class SourceResource(EditorialResource):
+    class Meta:
+        model = Source
+        fields = ("slug", "title", "publisher", "author", "published_on", "url", "note")
+
+
+class TopicResource(EditorialResource):
+    class Meta:
+        model = Topic
+        fields = ("slug", "name", "description")
+
+
+class KeyFigureResource(EditorialResource):
+    class Meta:
+        model = KeyFigure
+        fields = (
+            "slug",
+            "label",
+            "value",
+            "unit",
+            "qualifier",
+            "as_of",
+            "period",
+            "chairmanship",
+            "summit",
+            "topics",
+            "note",
+            "source",
         )

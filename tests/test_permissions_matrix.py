@@ -432,7 +432,8 @@ ADMIN_RIGHTS = {
     ("axes", "accessfailurelog"): ("", "", "vcd"),
 }
 VERSIONED = {"state", "chairmanship", "summit", "document", "initiative", "membership", "keyfigure", "source", "topic"}
-IMPORTABLE = {"summit", "document", "initiative"}
+# Every archive record imports and exports (chairmanship.resources).
+IMPORTABLE = VERSIONED
 
 
 def _allowed(rights: str, rule: str) -> bool:
