@@ -532,13 +532,13 @@ class InitiativeQuerySet(PublishableQuerySet):
         return self.for_archive().order_by("-published_at", "title")[:count]
 
 
-class CorrectionQuerySet(models.QuerySet):
+class RecordAttachmentQuerySet(models.QuerySet):
     def for_record(self, record):
-        """The public correction log of ``record``, newest first."""
+        """What is kept about ``record`` (in the model's order)."""
         return self.filter(content_type=ContentType.objects.get_for_model(record), object_id=record.pk)
 
 
-class SlugRedirectQuerySet(models.QuerySet):
+class SlugRedirectQuerySet(RecordAttachmentQuerySet):
     def record_move(self, record, old_slug: str) -> None:
         """Keeps ``old_slug`` pointing at ``record`` after its slug changed."""
         content_type = ContentType.objects.get_for_model(record)
@@ -1062,12 +1062,20 @@ class KeyFigure(models.Model):
         return f"{qualifier}{number} {unit}".strip()
 
 
-class Correction(models.Model):
-    """A public correction of a published record, shown on its page as "Corrected on <date>: <note>"."""
+class RecordAttachment(models.Model):
+    """What the archive keeps about one record of any kind: a correction, an old slug, a proposed change."""
 
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.PositiveBigIntegerField()
     record = GenericForeignKey("content_type", "object_id")
+
+    class Meta:
+        abstract = True
+
+
+class Correction(RecordAttachment):
+    """A public correction of a published record, shown on its page as "Corrected on <date>: <note>"."""
+
     date = models.DateField(default=timezone.localdate)
     note = models.TextField(
         validators=long_text_validators(NOTE_MAX_LENGTH),
@@ -1078,7 +1086,7 @@ class Correction(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    objects = CorrectionQuerySet.as_manager()
+    objects = RecordAttachmentQuerySet.as_manager()
 
     class Meta:
         ordering = ("-date", "-created_at")
@@ -1088,12 +1096,9 @@ class Correction(models.Model):
         return f"Corrected on {self.date}: {self.note}"
 
 
-class SlugRedirect(models.Model):
+class SlugRedirect(RecordAttachment):
     """An old slug of a published record; its old public address answers with a permanent redirect."""
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
-    object_id = models.PositiveBigIntegerField()
-    record = GenericForeignKey("content_type", "object_id")
     old_slug = models.SlugField(max_length=120)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -1125,15 +1130,13 @@ for _model in (State, Chairmanship, Summit, Document, Initiative):
     pre_save.connect(render_markdown_before_save, sender=_model)
 
 
-class PendingChangeQuerySet(models.QuerySet):
+class PendingChangeQuerySet(RecordAttachmentQuerySet):
     def for_record(self, record):
         """The changes waiting for a Publisher on ``record``, oldest first, with their authors."""
-        return self.filter(content_type=ContentType.objects.get_for_model(record), object_id=record.pk).select_related(
-            "author"
-        )
+        return super().for_record(record).select_related("author")
 
 
-class PendingChange(models.Model):
+class PendingChange(RecordAttachment):
     """An Editor's change to a published record, kept aside until a Publisher publishes or discards it.
 
     The live record stays as it is meanwhile. ``data`` holds the proposed content (the record's fields as
@@ -1142,9 +1145,6 @@ class PendingChange(models.Model):
     the record has moved on. ``chairmanship.publication`` writes, publishes and discards these.
     """
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
-    object_id = models.PositiveBigIntegerField()
-    record = GenericForeignKey("content_type", "object_id")
     data = models.JSONField(encoder=DjangoJSONEncoder)
     base_version = models.PositiveIntegerField()
     correction_note = models.TextField(
