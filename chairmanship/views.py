@@ -105,14 +105,6 @@ class DetailPageMixin:
         return self.request.build_absolute_uri(path)
 
 
-def public_related(record, name: str):
-    """The related record joined by ``with_public(name)``, or None.
-
-    Django leaves the attribute unset (rather than None) when a filtered join finds no public record.
-    """
-    return getattr(record, f"public_{name}", None)
-
-
 def _summit_facts(summit) -> dict:
     return {
         "@type": "Event",
@@ -398,7 +390,8 @@ class DocumentDetailView(DetailPageMixin, PublishedMixin, DetailView):
             data["legislationDateOfApplicability"] = document.entered_into_force.isoformat()
         if document.summary_excerpt:
             data["abstract"] = document.summary_excerpt
-        if summit := public_related(document, "summit"):
+        # ``with_public()`` leaves the summit None unless it is public.
+        if summit := document.summit:
             data["recordedAt"] = _summit_facts(summit)
         return data
 

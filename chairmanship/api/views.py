@@ -21,7 +21,6 @@ from django.utils.functional import classproperty
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -98,19 +97,20 @@ class ArchiveViewSet(viewsets.ModelViewSet):
         """
         if request.accepted_renderer.format == "api":
             return Response(represent()[0])
-        answer = {}
+        shown = None
 
         def tag():
-            answer["data"], record = represent()
-            return conditional.read_etag(answer["data"], request.accepted_media_type, record)
+            nonlocal shown
+            shown = represent()
+            return conditional.read_etag(shown[0], request.accepted_media_type, shown[1])
 
         etag = archive_cache.cached_for_content(conditional.read_name(request, self.reader), tag)
-        if "data" not in answer:
+        if shown is None:  # the tag was remembered: a client holding it needs no data at all
             early = get_conditional_response(request, etag=etag, response=HttpResponse(headers={"ETag": etag}))
             if early.status_code != status.HTTP_200_OK:
                 return early
-            answer["data"] = represent()[0]
-        return Response(answer["data"], headers={"ETag": etag})
+            shown = represent()
+        return Response(shown[0], headers={"ETag": etag})
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -120,14 +120,8 @@ class ArchiveViewSet(viewsets.ModelViewSet):
 
     # --- Writing -----------------------------------------------------------------------------------
 
-    def get_object(self, queryset=None):
-        if queryset is None:
-            record = super().get_object()
-        else:
-            # The same lookup and permission checks as DRF's get_object(), on the queryset given.
-            lookup = self.lookup_url_kwarg or self.lookup_field
-            record = get_object_or_404(self.filter_queryset(queryset), **{self.lookup_field: self.kwargs[lookup]})
-            self.check_object_permissions(self.request, record)
+    def get_object(self):
+        record = super().get_object()
         if self.request.method not in ("GET", "HEAD", "OPTIONS") and conditional.precondition_failed(
             self.request, record
         ):
