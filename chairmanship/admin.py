@@ -64,7 +64,8 @@ from chairmanship.resources import (
 from chairmanship.security import admin_export_policy
 from chairmanship.versions import record_field_values, version_differences
 
-PUBLICATION_FIELDSET = ("Publication", {"fields": ("status", "published_at")})
+# The editor note sits with the publication fields: both are about the record, not what readers see.
+PUBLICATION_FIELDSET = ("Publication", {"fields": ("status", "published_at", "editor_note")})
 
 
 # --- Deleting what others refer to ---------------------------------------------------------------
@@ -629,9 +630,9 @@ class ArchiveImportExportMixin(ImportExportMixin):
 class SourceAdmin(ArchiveImportExportMixin, GuardedDeletionAdmin):
     resource_classes = (SourceResource,)
     actions = ("delete_selected",)
-    list_display = ("title", "publisher", "published_on", "url")
+    list_display = ("title", "publisher", "published_on", "language", "url")
     search_fields = ("title", "publisher", "author", "url", "note")
-    list_filter = ("publisher",)
+    list_filter = ("language", "publisher")
     prepopulated_fields = {"slug": ("title",)}
 
 
@@ -724,14 +725,18 @@ class SummitAdmin(ArchiveImportExportMixin, EditorialAdmin):
     list_filter = (PublicationStateFilter, "format", "host_state")
     search_fields = ("host_city", "theme", "summary", "host_state__short_name")
     prepopulated_fields = {"slug": ("host_city", "start_date")}
-    autocomplete_fields = ("host_state", "chairmanship", "sources")
+    autocomplete_fields = ("host_state", "chairmanship", "documents_reported_source", "sources")
     list_select_related = ("host_state",)
     date_hierarchy = "start_date"
     inlines = (DocumentInline, KeyFigureInline)
     actions = (*EditorialAdmin.actions, "publish_with_documents")
     fieldsets = (
         (None, {"fields": ("number", "host_city", "host_state", "slug", "start_date", "end_date", "format")}),
-        ("Content", {"fields": ("theme", "chairmanship", "summary", "documents_signed_reported", "sources")}),
+        ("Content", {"fields": ("theme", "chairmanship", "summary", "sources")}),
+        (
+            "Coverage",
+            {"fields": ("documents_reported", "documents_reported_note", "documents_reported_source")},
+        ),
         PUBLICATION_FIELDSET,
     )
 
@@ -769,7 +774,7 @@ class DocumentAdmin(ArchiveImportExportMixin, EditorialAdmin):
         (None, {"fields": ("title", "slug", "document_type", "topics")}),
         ("Context", {"fields": ("summit", "chairmanship", "date", "signatories")}),
         ("Legal state", {"fields": ("adoption", "entered_into_force")}),
-        ("Content", {"fields": ("summary", "full_text", "pdf", "sources")}),
+        ("Content", {"fields": ("summary", "official_text_url", "full_text", "pdf", "sources")}),
         PUBLICATION_FIELDSET,
     )
 

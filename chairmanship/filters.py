@@ -160,8 +160,10 @@ class InitiativeFilterSet(django_filters.FilterSet):
 class StateFilterSet(django_filters.FilterSet):
     member_on = django_filters.DateFilter(method="filter_member_on", label="Member on (YYYY-MM-DD)")
     status = django_filters.MultipleChoiceFilter(
-        choices=MembershipStatus.choices, method="filter_status", label="Status today (or on the member_on date)"
+        choices=MembershipStatus.choices, method="filter_status", label="Status today (or on the status_on date)"
     )
+    # Only read by the status filter: on which day the statuses hold.
+    status_on = django_filters.DateFilter(method="filter_nothing", label="Status on (YYYY-MM-DD)")
     search = django_filters.CharFilter(method="filter_search", label="Words")
     ordering = django_filters.OrderingFilter(fields=(("short_name", "name"),), field_labels={"short_name": "Name"})
 
@@ -172,8 +174,12 @@ class StateFilterSet(django_filters.FilterSet):
     def filter_member_on(self, queryset, name, value):
         return queryset.members_on(value)
 
+    def filter_nothing(self, queryset, name, value):
+        return queryset
+
     def filter_status(self, queryset, name, value):
-        day = self.form.cleaned_data.get("member_on") or timezone.localdate()
+        data = self.form.cleaned_data
+        day = data.get("status_on") or data.get("member_on") or timezone.localdate()
         selected = queryset.none()
         for status in value:
             selected |= queryset.with_status_on(day, status)

@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.query import ModelIterable
 from django.db.models.signals import pre_save
 from django.utils import timezone
+from django.utils.translation import get_language_info
 
 from chairmanship import rich_text
 from chairmanship.links import slug_path
@@ -30,6 +31,7 @@ from chairmanship.validators import (
     SUMMARY_MAX_LENGTH,
     long_text_validators,
     one_line,
+    validate_language_tag,
 )
 
 
@@ -41,6 +43,8 @@ class PublicationStatus(models.TextChoices):
 
 class MembershipStatus(models.TextChoices):
     MEMBER = "member", "Member state"
+    # Since the Tianjin summit (1 September 2025) observers and dialogue partners share this one status.
+    PARTNER = "partner", "SCO partner"
     OBSERVER = "observer", "Observer state"
     DIALOGUE_PARTNER = "dialogue_partner", "Dialogue partner"
 
@@ -63,6 +67,9 @@ class DocumentType(models.TextChoices):
     ROAD_MAP = "road_map", "Road map"
     CHARTER = "charter", "Charter"
     TREATY = "treaty", "Treaty"
+    CONVENTION = "convention", "Convention"
+    CONCEPT = "concept", "Concept"
+    PROTOCOL = "protocol", "Protocol"
     OTHER = "other", "Other"
 
 
@@ -376,11 +383,16 @@ class ChairmanshipQuerySet(PublishableQuerySet):
         related = ("state", "culminating_summit")
         return (self.with_public(*related) if public else self.select_related(*related)).prefetch_related("sources")
 
+    def latest_begun(self, *, today: datetime.date | None = None):
+        """The chairmanship that began last on or before ``today``: the current one while its term runs
+        (``Chairmanship.is_current_on``), else the latest, ended one."""
+        return self.filter(start_date__lte=today or timezone.localdate()).order_by("-start_date").first()
+
     def current(self, *, today: datetime.date | None = None):
-        """The chairmanship whose term covers ``today``, else the latest one."""
+        """The chairmanship whose term covers ``today``, or None: an ended term is never current."""
         day = today or timezone.localdate()
-        covering = self.filter(Q(end_date__isnull=True) | Q(end_date__gte=day), start_date__lte=day)
-        return covering.order_by("-start_date").first() or self.order_by("-start_date").first()
+        latest = self.latest_begun(today=day)
+        return latest if latest is not None and latest.is_current_on(day) else None
 
     def with_closing_summit(self):
         """Joins the summit that closed the term as ``public_summit`` (None while it is not public)."""
@@ -422,7 +434,11 @@ class SummitQuerySet(PublishableQuerySet):
         """Summits with their host state, chairmanship (and its state) and sources (API); for the public, the
         host state and the chairmanship only when they are public."""
         related = ("host_state", "chairmanship__state")
-        return (self.with_public(*related) if public else self.select_related(*related)).prefetch_related("sources")
+        return (
+            (self.with_public(*related) if public else self.select_related(*related))
+            .select_related("documents_reported_source")
+            .prefetch_related("sources")
+        )
 
     def get_by_natural_key(self, number):
         return self.get(number=number)
@@ -430,6 +446,25 @@ class SummitQuerySet(PublishableQuerySet):
     @read_plan
     def for_list(self):
         return self.with_public_flag("host_state").with_public("chairmanship__state")
+
+    def with_coverage(self):
+        """Annotates ``documents_recorded``, the summit's public documents, beside the count the sources
+        report (``documents_reported``) and the source that reports it."""
+        recorded = (
+            Document.objects.published()
+            .order_by()
+            .filter(summit=models.OuterRef("pk"))
+            .annotate(total=models.Func(models.F("pk"), function="COUNT"))
+            .values("total")
+        )
+        return self.annotate(
+            documents_recorded=Coalesce(models.Subquery(recorded, output_field=models.IntegerField()), 0)
+        ).select_related("documents_reported_source")
+
+    @read_plan
+    def for_coverage(self):
+        """Every summit with what it is reported to have adopted and what the archive records, oldest first."""
+        return self.with_public_flag("host_state").with_coverage().order_by("number")
 
     def with_neighbours(self):
         """Annotates the slugs and numbers of the previous and next public summits (same query)."""
@@ -450,6 +485,7 @@ class SummitQuerySet(PublishableQuerySet):
         return (
             self.for_list()
             .with_neighbours()
+            .select_related("documents_reported_source")
             .with_page_list(
                 "listed_documents", "documents", Document.objects.published().order_by("document_type", "title")
             )
@@ -569,7 +605,8 @@ class Source(models.Model):
     """A citable source. Every fact-bearing record cites at least one."""
 
     slug = models.SlugField(max_length=120, unique=True)
-    title = models.CharField(max_length=300, validators=[one_line])
+    # Room for the long formal titles of official documents' pages.
+    title = models.CharField(max_length=500, validators=[one_line])
     publisher = models.CharField(
         max_length=200, blank=True, validators=[one_line], help_text="Organisation or outlet that published it."
     )
@@ -580,10 +617,21 @@ class Source(models.Model):
         blank=True,
         help_text="Only a checked address. Leave empty for public record not yet checked against a page.",
     )
+    language = models.CharField(
+        max_length=16,
+        default="en",
+        validators=[validate_language_tag],
+        help_text="The language the source is written in, as a language tag: en, ru, zh-hans, kk…",
+    )
     note = models.TextField(
         blank=True,
         validators=long_text_validators(NOTE_MAX_LENGTH),
-        help_text="What this source supports, and any caveat.",
+        help_text="What this source supports, and any caveat; without an address, why it has none.",
+    )
+    editor_note = models.TextField(
+        blank=True,
+        validators=long_text_validators(NOTE_MAX_LENGTH),
+        help_text="For editors only: never shown to readers or API consumers.",
     )
 
     objects = SlugNaturalKeyQuerySet.as_manager()
@@ -596,6 +644,14 @@ class Source(models.Model):
 
     def natural_key(self):
         return (self.slug,)
+
+    @property
+    def language_name(self) -> str:
+        """The source's language in English words ("Russian"), or its tag when Django does not know it."""
+        try:
+            return get_language_info(self.language)["name"]
+        except KeyError:
+            return self.language
 
 
 class Topic(models.Model):
@@ -634,6 +690,11 @@ class Publishable(models.Model):
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Raised on every save; used to refuse conflicting edits."
+    )
+    editor_note = models.TextField(
+        blank=True,
+        validators=long_text_validators(NOTE_MAX_LENGTH),
+        help_text="For editors only: never shown to readers or API consumers.",
     )
     # Kept in step with the Markdown sources by ``render_markdown()`` on every save: pages show these, and
     # never render or sanitise Markdown while a reader waits.
@@ -846,6 +907,15 @@ class Chairmanship(Publishable):
     def get_absolute_url(self):
         return slug_path("chairmanship:chairmanship_detail", self.slug)
 
+    def is_current_on(self, day: datetime.date) -> bool:
+        """A term runs from the day the state took the chair up to, not including, the day it handed the
+        chair on: on a handover day the new chair is the current one."""
+        return self.start_date <= day and (self.end_date is None or self.end_date > day)
+
+    @property
+    def is_current(self) -> bool:
+        return self.is_current_on(timezone.localdate())
+
 
 class Summit(Publishable):
     number = models.PositiveSmallIntegerField(
@@ -869,10 +939,21 @@ class Summit(Publishable):
         help_text="The chairmanship this summit closed.",
     )
     summary = models.TextField(blank=True, validators=long_text_validators(SUMMARY_MAX_LENGTH))
-    documents_signed_reported = models.PositiveSmallIntegerField(
+    documents_reported = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        help_text="Number of documents signed as reported by the sources (may exceed the documents recorded here).",
+        help_text="How many documents the summit is reported to have signed or adopted (may exceed those recorded).",
+    )
+    documents_reported_note = models.CharField(
+        max_length=300, blank=True, validators=[one_line], help_text="What the reported figure counts."
+    )
+    documents_reported_source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="summit_counts",
+        help_text="The source that states the reported figure.",
     )
     sources = models.ManyToManyField(Source, blank=True, related_name="summits")
 
@@ -928,6 +1009,9 @@ class Document(Publishable):
         help_text="The document's legal state, independent of its editorial status.",
     )
     entered_into_force = models.DateField(null=True, blank=True, help_text="Only where known.")
+    official_text_url = models.URLField(
+        "official text", max_length=500, blank=True, help_text="Where the official text is published."
+    )
     summary = models.TextField(blank=True, validators=long_text_validators(SUMMARY_MAX_LENGTH))
     full_text = models.TextField(blank=True, validators=long_text_validators(FULL_TEXT_MAX_LENGTH))
     full_text_html = models.TextField(blank=True, editable=False)

@@ -230,11 +230,13 @@ class DocumentResource(EditorialResource):
             "chairmanship",
             "adoption",
             "entered_into_force",
+            "official_text_url",
             "topics",
             "signatories",
             "summary",
             "full_text",
             "sources",
+            "editor_note",
             "status",
             "published_at",
         )
@@ -255,6 +257,7 @@ class InitiativeResource(EditorialResource):
             "documents",
             "summary",
             "sources",
+            "editor_note",
             "status",
             "published_at",
         )
@@ -274,8 +277,11 @@ class SummitResource(EditorialResource):
             "theme",
             "chairmanship",
             "summary",
-            "documents_signed_reported",
+            "documents_reported",
+            "documents_reported_note",
+            "documents_reported_source",
             "sources",
+            "editor_note",
             "status",
             "published_at",
         )
@@ -293,6 +299,7 @@ class StateResource(EditorialResource):
             "capital",
             "summary",
             "sources",
+            "editor_note",
             "status",
             "published_at",
         )
@@ -310,6 +317,7 @@ class ChairmanshipResource(EditorialResource):
             "priorities",
             "summary",
             "sources",
+            "editor_note",
             "status",
             "published_at",
         )
@@ -331,7 +339,7 @@ class MembershipResource(EditorialResource):
 class SourceResource(EditorialResource):
     class Meta:
         model = Source
-        fields = ("slug", "title", "publisher", "author", "published_on", "url", "note")
+        fields = ("slug", "title", "publisher", "author", "published_on", "url", "language", "note", "editor_note")
 
 
 class TopicResource(EditorialResource):

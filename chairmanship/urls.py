@@ -14,6 +14,7 @@ urlpatterns = [
     path("chairmanships/", views.ChairmanshipListView.as_view(), name="chairmanship_list"),
     path("chairmanships/<slug:slug>/", views.ChairmanshipDetailView.as_view(), name="chairmanship_detail"),
     path("summits/", views.SummitListView.as_view(), name="summit_list"),
+    path("coverage/", views.CoverageView.as_view(), name="coverage"),
     path("summits/<slug:slug>/", views.SummitDetailView.as_view(), name="summit_detail"),
     path("documents/", views.DocumentListView.as_view(), name="document_list"),
     path("documents/<slug:slug>/", views.DocumentDetailView.as_view(), name="document_detail"),

@@ -12,7 +12,7 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.utils.deconstruct import deconstructible
 
 # C0 controls, DEL and C1 controls, and the two noncharacters XML refuses. Long text leaves out tab, line feed
@@ -73,3 +73,10 @@ def long_text_validators(limit: int) -> list:
     schema change and hold for forms, serializers and ``full_clean`` alike.
     """
     return [long_text, MaxLengthValidator(limit)]
+
+
+validate_language_tag = RegexValidator(
+    r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$",
+    "Enter a lowercase language tag such as en, ru, zh-hans or kk.",
+    code="language_tag",
+)

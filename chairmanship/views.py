@@ -121,7 +121,7 @@ class HomeView(TemplateView):
         context = super().get_context_data(**kwargs)
         members = Membership.objects.published().filter(status=MembershipStatus.MEMBER)
         context.update(
-            chairmanship=Chairmanship.objects.published().for_home().current(),
+            chairmanship=Chairmanship.objects.published().for_home().latest_begun(),
             latest_summit=Summit.objects.published().for_list().first(),
             latest_documents=Document.objects.published().latest(5),
             latest_initiatives=Initiative.objects.published().latest(5),
@@ -197,11 +197,32 @@ class StateDetailView(DetailPageMixin, PublishedMixin, DetailView):
         }
 
 
+# The day the SCO was founded: the first day a chairmanship could cover.
+FOUNDING_DAY = datetime.date(2001, 6, 15)
+
+
+def unrecorded_terms(chairmanships) -> list[tuple[datetime.date, datetime.date]]:
+    """The stretches since the founding that no recorded chairmanship covers, oldest first."""
+    gaps, covered_until = [], FOUNDING_DAY
+    for term in sorted(chairmanships, key=lambda term: term.start_date):
+        if term.start_date > covered_until:
+            gaps.append((covered_until, term.start_date))
+        if term.end_date is None:
+            return gaps
+        covered_until = max(covered_until, term.end_date)
+    return gaps
+
+
 class ChairmanshipListView(PublishedMixin, ListView):
     model = Chairmanship
 
     def get_queryset(self):
         return super().get_queryset().for_list()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["unrecorded_terms"] = unrecorded_terms(context["object_list"])
+        return context
 
 
 class ChairmanshipDetailView(DetailPageMixin, PublishedMixin, DetailView):
@@ -233,6 +254,28 @@ class SummitListView(PublishedMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["timeline_chart"] = charts.summit_timeline(context["object_list"])
+        return context
+
+
+class CoverageView(PublishedMixin, ListView):
+    """For every summit, how many documents it is reported to have adopted and how many the archive records."""
+
+    model = Summit
+    template_name = "chairmanship/coverage.html"
+
+    def get_queryset(self):
+        return super().get_queryset().for_coverage()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        summits = context["object_list"]
+        counted = [summit for summit in summits if summit.documents_reported]
+        context.update(
+            documents_recorded=sum(summit.documents_recorded for summit in summits),
+            counted_reported=sum(summit.documents_reported for summit in counted),
+            counted_recorded=sum(min(summit.documents_recorded, summit.documents_reported) for summit in counted),
+            uncounted=len(summits) - len(counted),
+        )
         return context
 
 

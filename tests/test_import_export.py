@@ -234,7 +234,7 @@ def _records_of_every_kind():
     )
     ChairmanshipFactory(state=host, draft=True, summary="", end_date=None, sources=[])
     summit = SummitFactory(
-        host_state=host, chairmanship=chairmanship, theme="Dialogue", documents_signed_reported=25, sources=[source]
+        host_state=host, chairmanship=chairmanship, theme="Dialogue", documents_reported=25, sources=[source]
     )
     summit.published_at = PUBLISHED_AT
     summit.save()

@@ -43,10 +43,10 @@ def edit_records(folder: Path, name: str, change) -> None:
 def test_loading_twice_duplicates_nothing_and_changes_nothing():
     call_command("load_archive", verbosity=0)
     first = row_counts()
-    declaration = Document.objects.get(title__startswith="Astana Declaration")
+    declaration = Document.objects.get(title__startswith="Astana Declaration", summit__number=24)
     call_command("load_archive", verbosity=0)
     assert row_counts() == first
-    assert first["Summit"] == 25 and first["State"] == 12
+    assert set(range(1, 26)) <= set(Summit.objects.values_list("number", flat=True))
     declaration_again = Document.objects.get(pk=declaration.pk)
     assert (declaration_again.updated_at, declaration_again.version) == (declaration.updated_at, declaration.version)
 
@@ -144,8 +144,8 @@ def test_make_runs_load_step_twice_leaves_the_same_rows(tmp_path):
                 }
             )
     assert counts[0] == counts[1]
-    assert counts[0]["chairmanship_summit"] == 25
-    assert counts[0]["chairmanship_document"] == 20
+    assert counts[0]["chairmanship_summit"] >= 25
+    assert counts[0]["chairmanship_document"] > counts[0]["chairmanship_summit"]
 
 
 def test_a_published_summit_without_a_summary_is_refused_naming_the_summit(fixture_copy):
@@ -161,12 +161,18 @@ def test_a_published_summit_without_a_summary_is_refused_naming_the_summit(fixtu
 
 
 def test_a_published_record_without_a_source_is_refused_naming_it(fixture_copy):
-    edit_records(fixture_copy, "03_states.json", lambda records: records[1]["fields"].update(sources=[]))
+    def drop_kazakhstans_sources(records):
+        next(record for record in records if record["fields"]["slug"] == "kazakhstan")["fields"]["sources"] = []
+
+    edit_records(fixture_copy, "03_states.json", drop_kazakhstans_sources)
+    position = 1 + [record["fields"]["slug"] for record in json.loads((FIXTURES / "03_states.json").read_text())].index(
+        "kazakhstan"
+    )
 
     with pytest.raises(CommandError) as error:
         call_command("load_archive", fixtures_dir=fixture_copy, verbosity=0)
 
-    assert "03_states.json, record 2 (chairmanship.state slug='kazakhstan')" in str(error.value)
+    assert f"03_states.json, record {position} (chairmanship.state slug='kazakhstan')" in str(error.value)
     assert "Cite at least one source." in str(error.value)
 
 
@@ -175,6 +181,16 @@ def test_a_draft_without_a_summary_loads_as_a_draft(fixture_copy):
         fixture_copy,
         "05_summits.json",
         lambda records: records[0]["fields"].update(summary="", status="draft", published_at=None),
+    )
+    # A draft summit's documents cannot be public either: they go back to drafts with it.
+    edit_records(
+        fixture_copy,
+        "07_documents.json",
+        lambda records: [
+            record["fields"].update(status="draft", published_at=None)
+            for record in records
+            if record["fields"]["summit"] == [1]
+        ],
     )
 
     call_command("load_archive", fixtures_dir=fixture_copy, verbosity=0)

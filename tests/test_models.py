@@ -107,11 +107,11 @@ class TestMembershipQueries:
         observers = State.objects.with_status_on(datetime.date(2024, 7, 5), MembershipStatus.OBSERVER)
         assert set(observers.values_list("slug", flat=True)) == {"mongolia", "afghanistan"}
 
-    def test_the_current_chairmanship_is_the_one_covering_the_day_else_the_latest(self):
+    def test_the_current_chairmanship_is_the_one_covering_the_day_and_on_a_handover_the_new_one(self):
         published = Chairmanship.objects.published()
         assert published.current(today=datetime.date(2024, 1, 1)).slug == "kazakhstan-2023-2024"
+        assert published.current(today=datetime.date(2024, 7, 4)).slug == "china-2024-2025"
         assert published.current(today=datetime.date(2025, 1, 1)).slug == "china-2024-2025"
-        assert published.current(today=datetime.date(2030, 1, 1)).slug == "china-2024-2025"
 
 
 class TestPublicationRule:

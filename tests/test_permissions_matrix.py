@@ -306,6 +306,7 @@ SITE_ROWS: dict[str, list[Case]] = {
     "chairmanships/": [Case(fixed("/chairmanships/"), everyone(OK))],
     "chairmanships/<slug:slug>/": [Case(public_detail("chairmanship"), PUBLIC_ONLY)],
     "summits/": [Case(fixed("/summits/"), everyone(OK))],
+    "coverage/": [Case(fixed("/coverage/"), everyone(OK))],
     "summits/<slug:slug>/": [Case(public_detail("summit"), PUBLIC_ONLY)],
     "documents/": [Case(fixed("/documents/"), everyone(OK))],
     "documents/<slug:slug>/": [Case(public_detail("document"), PUBLIC_ONLY)],

@@ -95,7 +95,7 @@ def page(name: str, query: str = "", **kwargs):
 
 # A public page: its address, the queries it costs at 1x and at 20x the data, and the N+1 that budget guards against.
 PAGE_BUDGETS = {
-    "home": (page("home"), 7, "over the current chairmanship's key figures and the latest documents' summits"),
+    "home": (page("home"), 6, "over the latest chairmanship's key figures and the latest documents' summits"),
     "summit list": (page("summit_list"), 1, "over each summit's host state and closing chairmanship (and its state)"),
     "summit page": (
         last_page_of(models.Summit.objects.all(), "number"),

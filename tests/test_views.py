@@ -477,3 +477,56 @@ def test_an_oversized_form_gets_a_page_that_says_what_went_wrong(admin_client):
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert b"too large" in response.content
     assert b"Nothing was saved" in response.content
+
+
+# --- The current chairmanship -----------------------------------------------------------------------
+
+
+def test_the_home_page_calls_the_chair_current_only_while_its_term_runs(client):
+    ended = factories.ChairmanshipFactory(
+        state=factories.StateFactory(short_name="Chinaland"),
+        start_date=datetime.date(2024, 7, 4),
+        end_date=datetime.date(2025, 9, 1),
+    )
+    home = page(client, "/")
+    assert "Current chairmanship" not in home
+    assert "Latest chairmanship recorded" in home and "Chinaland" in home
+    assert '<time datetime="2025-09-01">1 September 2025</time>' in home
+
+    factories.ChairmanshipFactory(
+        state=factories.StateFactory(short_name="Kyrgyzland"), start_date=ended.end_date, end_date=None
+    )
+    home = page(client, "/")
+    assert "Current chairmanship" in home and "Kyrgyzland" in home
+    assert "Latest chairmanship recorded" not in home
+
+
+def test_a_chairmanship_that_has_not_begun_is_not_current(client):
+    factories.ChairmanshipFactory(start_date=datetime.date(2099, 1, 1), end_date=None)
+    assert "Current chairmanship" not in page(client, "/")
+
+
+def test_the_chairmanships_page_lists_the_periods_no_record_covers(client):
+    factories.ChairmanshipFactory(start_date=datetime.date(2009, 6, 16), end_date=datetime.date(2010, 6, 11))
+    factories.ChairmanshipFactory(start_date=datetime.date(2011, 6, 15), end_date=None)
+    listing = page(client, "/chairmanships/")
+    gaps = listing.split('id="unrecorded-heading"')[1]
+    assert '<time datetime="2001-06-15">15 June 2001</time> – <time datetime="2009-06-16">16 June 2009</time>' in gaps
+    assert '<time datetime="2010-06-11">11 June 2010</time> – <time datetime="2011-06-15">15 June 2011</time>' in gaps
+
+
+def test_a_summit_page_and_the_coverage_page_say_how_much_of_the_package_is_recorded(client):
+    source = factories.SourceFactory(title="Leaders sign 12 documents")
+    summit = factories.SummitFactory(documents_reported=12, documents_reported_source=source)
+    factories.DocumentFactory.create_batch(3, summit=summit)
+    factories.DocumentFactory(summit=summit, draft=True)
+    unreported = factories.SummitFactory()
+
+    detail = page(client, summit.get_absolute_url())
+    assert "<strong>3 of 12</strong> recorded (25%)" in detail
+    assert "Leaders sign 12 documents" in detail
+    assert "no public count of the summit" in page(client, unreported.get_absolute_url())
+
+    coverage = page(client, "/coverage/")
+    assert "Leaders sign 12 documents" in coverage and "not known" in coverage
+    assert "<strong>3 of 12</strong> (25%)" in coverage

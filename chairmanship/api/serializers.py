@@ -361,6 +361,13 @@ class SummitSerializer(ArchiveSerializer):
     url = SlugLink("api:summit-detail")
     host_state = related(State, StateSummarySerializer)
     chairmanship = related(Chairmanship, ChairmanshipSummarySerializer, allow_null=True, required=False)
+    documents_reported_source = related(
+        Source,
+        SourceSummarySerializer,
+        allow_null=True,
+        required=False,
+        help_text="The source that states documents_reported.",
+    )
     sources = related(Source, SourceSummarySerializer, many=True, required=False)
 
     class Meta:
@@ -378,7 +385,9 @@ class SummitSerializer(ArchiveSerializer):
             "theme",
             "chairmanship",
             "summary",
-            "documents_signed_reported",
+            "documents_reported",
+            "documents_reported_note",
+            "documents_reported_source",
             "sources",
             *PUBLICATION_FIELDS,
         )
@@ -409,6 +418,7 @@ class DocumentSerializer(ArchiveSerializer):
             "signatories",
             "adoption",
             "entered_into_force",
+            "official_text_url",
             "summary",
             "full_text",
             "pdf",
@@ -500,4 +510,15 @@ class SourceSerializer(ArchiveSerializer):
 
     class Meta:
         model = Source
-        fields = ("url", "html_url", "slug", "title", "publisher", "author", "published_on", "address", "note")
+        fields = (
+            "url",
+            "html_url",
+            "slug",
+            "title",
+            "publisher",
+            "author",
+            "published_on",
+            "address",
+            "language",
+            "note",
+        )

@@ -67,3 +67,12 @@ def facet_options(facet: dict):
         for option, checked in facet["options"]
     )
     return mark_safe(options)  # noqa: S308 (every value escaped above)
+
+
+@register.filter
+def percent_of(part: int, whole: int | None) -> int | None:
+    """``part`` as a whole percentage of ``whole``, at most 100 (a summit may record statements its reported
+    count leaves out); empty when there is no whole."""
+    if not whole:
+        return None
+    return min(100, round(100 * (part or 0) / whole))
