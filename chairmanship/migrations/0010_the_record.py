@@ -4,7 +4,8 @@
 - A summit's reported document count says what it counts and which source states it (renamed from
   ``documents_signed_reported``: the figure may count adopted statements too).
 - A document links to where its official text is published; a source says which language it is in, and
-  its title has room for the long formal titles of official pages.
+  its title has room for the long formal titles of official pages (reversing this migration shortens a
+  title longer than 300 characters to 299 and an ellipsis).
 - Every editorial record, and every source, has an editor's note that readers and the API never see.
 - Convention, concept and protocol as document types.
 
@@ -14,12 +15,25 @@ SQLite adds a column with a default by rebuilding the table, which would drop th
 
 import importlib
 
-import chairmanship.validators
 import django.core.validators
 import django.db.models.deletion
 from django.db import migrations, models
+from django.db.models.functions import Length
+
+import chairmanship.validators
 
 editorial_integrity = importlib.import_module("chairmanship.migrations.0009_editorial_integrity")
+
+OLD_TITLE_LENGTH = 300
+
+
+def shorten_long_source_titles(apps, schema_editor):
+    """Going back to 300-character titles: a longer one keeps its first 299 characters and an ellipsis."""
+    source_model = apps.get_model("chairmanship", "Source")
+    long_titles = source_model.objects.annotate(length=Length("title")).filter(length__gt=OLD_TITLE_LENGTH)
+    for source in long_titles:
+        source.title = source.title[: OLD_TITLE_LENGTH - 1] + "…"
+        source.save(update_fields=["title"])
 
 
 class Migration(migrations.Migration):
@@ -89,6 +103,8 @@ class Migration(migrations.Migration):
             name="title",
             field=models.CharField(max_length=500, validators=[chairmanship.validators.ControlCharacterValidator()]),
         ),
+        # Reversed before the field above is: the old column cannot hold the longer titles.
+        migrations.RunPython(migrations.RunPython.noop, shorten_long_source_titles),
         migrations.AddField(
             model_name="source",
             name="editor_note",
