@@ -9,6 +9,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -32,6 +33,8 @@ class Chart:
     svg: SafeString
     columns: tuple[str, ...]
     rows: list[tuple]
+    # Where a row continues, as (address, link text): a last column of links, headed by the last of ``columns``.
+    row_links: tuple[tuple[str, str], ...] = ()
 
     @property
     def table_body(self) -> SafeString:
@@ -39,10 +42,18 @@ class Chart:
 
         Built here rather than in a nested template loop, which cost more than the rest of the home page.
         """
+        links = self.row_links or ((None, None),) * len(self.rows)
         return format_html_join(
             "",
-            '<tr><th scope="row">{}</th>{}</tr>',
-            ((row[0], format_html_join("", "<td>{}</td>", ((cell,) for cell in row[1:]))) for row in self.rows),
+            '<tr><th scope="row">{}</th>{}{}</tr>',
+            (
+                (
+                    row[0],
+                    format_html_join("", "<td>{}</td>", ((cell,) for cell in row[1:])),
+                    format_html('<td><a href="{}">{}</a></td>', href, text) if href else "",
+                )
+                for row, (href, text) in zip(self.rows, links, strict=True)
+            ),
         )
 
 
@@ -67,16 +78,24 @@ def members_per_year(
 
     A period runs from its start up to, not including, its end date.
     """
-    today = today or timezone.localdate()
     periods = list(periods)
-    counts = []
-    for year in range(FOUNDING_YEAR, today.year + 1):
-        day = today if year == today.year else datetime.date(year, 12, 31)
-        counts.append((year, sum(1 for start, end in periods if start <= day and (end is None or end > day))))
-    return counts
+    return [
+        (year, sum(1 for start, end in periods if start <= day and (end is None or end > day)))
+        for year, day in counting_days(today or timezone.localdate())
+    ]
+
+
+def counting_days(today: datetime.date) -> list[tuple[int, datetime.date]]:
+    """Each year since 2001 and the day its members are counted on: 31 December, and today for this year."""
+    return [
+        (year, today if year == today.year else datetime.date(year, 12, 31))
+        for year in range(FOUNDING_YEAR, today.year + 1)
+    ]
 
 
 def membership_growth(periods, *, today: datetime.date | None = None) -> Chart:
+    """Members per year, each year's row linking to the SCO on the day it was counted (``/on/<date>/``)."""
+    today = today or timezone.localdate()
     counts = members_per_year(periods, today=today)
     width, height, left, bottom, top = 640, 260, 36, 30, 16
     peak = max((count for _, count in counts), default=0) or 1
@@ -124,8 +143,17 @@ def membership_growth(periods, *, today: datetime.date | None = None) -> Chart:
         title="Member states per year",
         description=description,
         svg=_svg("membership-growth", "Member states per year", description, width, height, grid + bars + labels),
-        columns=("Year", "Member states"),
+        columns=("Year", "Member states", "Who they were"),
         rows=counts,
+        row_links=tuple(
+            (reverse("chairmanship:on_today"), "The SCO today")
+            if day == today
+            else (
+                reverse("chairmanship:on_date", kwargs={"day": day.isoformat()}),
+                f"The SCO on 31 December {day.year}",
+            )
+            for _, day in counting_days(today)
+        ),
     )
 
 

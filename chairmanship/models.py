@@ -41,12 +41,22 @@ class PublicationStatus(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
+# The day the SCO was founded (the Council's first meeting, in Shanghai): nobody belonged to it before, and
+# no chairmanship could cover an earlier day.
+FOUNDING_DAY = datetime.date(2001, 6, 15)
+
+
 class MembershipStatus(models.TextChoices):
     MEMBER = "member", "Member state"
     # Since the Tianjin summit (1 September 2025) observers and dialogue partners share this one status.
     PARTNER = "partner", "SCO partner"
     OBSERVER = "observer", "Observer state"
     DIALOGUE_PARTNER = "dialogue_partner", "Dialogue partner"
+
+    @property
+    def plural(self) -> str:
+        """The heading of a list of states holding this status: "Member states", "SCO partners"."""
+        return f"{self.label}s"
 
 
 class SummitFormat(models.TextChoices):

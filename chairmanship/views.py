@@ -6,19 +6,22 @@ can subclass a detail view, override ``get_queryset()`` alone, and keep the same
 
 import datetime
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from urllib.parse import urlencode
 
 from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
 from chairmanship import cache as archive_cache
-from chairmanship import charts
+from chairmanship import charts, on_date
 from chairmanship.facets import facet_counts
 from chairmanship.filters import DocumentFilterSet, InitiativeFilterSet, RelatedSlugFilter
 from chairmanship.models import (
+    FOUNDING_DAY,
     Chairmanship,
     Document,
     DocumentType,
@@ -36,7 +39,7 @@ ORGANISATION = {
     "@type": "Organization",
     "name": "Shanghai Cooperation Organisation",
     "alternateName": "SCO",
-    "foundingDate": "2001-06-15",
+    "foundingDate": FOUNDING_DAY.isoformat(),
     "url": "https://eng.sectsco.org/",
 }
 
@@ -144,7 +147,7 @@ class StatusGroup:
 
 def group_by_current_status(states, day: datetime.date) -> list[StatusGroup]:
     """Members, observers and dialogue partners on ``day``, each with the date its current status began."""
-    groups = {status: StatusGroup(status, label) for status, label in MembershipStatus.choices}
+    groups = {status: StatusGroup(status, status.plural) for status in MembershipStatus}
     former = StatusGroup("former", "Former participants")
     for state in states:
         current = next(
@@ -195,10 +198,6 @@ class StateDetailView(DetailPageMixin, PublishedMixin, DetailView):
             "url": self.absolute(state.get_absolute_url()),
             "memberOf": ORGANISATION if state.periods else None,
         }
-
-
-# The day the SCO was founded: the first day a chairmanship could cover.
-FOUNDING_DAY = datetime.date(2001, 6, 15)
 
 
 def unrecorded_terms(chairmanships) -> list[tuple[datetime.date, datetime.date]]:
@@ -466,6 +465,44 @@ class InitiativeDetailView(DetailPageMixin, PublishedMixin, DetailView):
             "abstract": initiative.summary_excerpt or None,
             "url": self.absolute(initiative.get_absolute_url()),
         }
+
+
+class OnDateView(TemplateView):
+    """The SCO on a date (``on_date.sco_on``). ``/on/`` is today; ``/on/?date=`` is the date picker's answer,
+    sent on to the date's own address so that it can be shared. A date that is not one answers with the
+    picker and what is wrong: 404 in the address, 400 from the picker."""
+
+    template_name = "chairmanship/on_date.html"
+
+    def get(self, request, *args, day: str | None = None, **kwargs):
+        today = timezone.localdate()
+        if day is None:
+            picked = request.GET.get("date", "").strip()
+            if not picked:
+                return self.show(today, today)
+            try:
+                return redirect(on_date.page_url(on_date.parse_day(picked)))
+            except ValueError as error:
+                return self.refuse(picked, error, HTTPStatus.BAD_REQUEST)
+        try:
+            chosen = on_date.parse_day(day)
+        except ValueError as error:
+            return self.refuse(day, error, HTTPStatus.NOT_FOUND)
+        return self.show(chosen, today)
+
+    def show(self, day: datetime.date, today: datetime.date):
+        context = self.get_context_data(
+            day=day,
+            snapshot=on_date.sco_on(day),
+            is_today=day == today,
+            in_future=day > today,
+            founding_day=FOUNDING_DAY,
+        )
+        return self.render_to_response(context)
+
+    def refuse(self, value: str, error: ValueError, status: HTTPStatus):
+        context = self.get_context_data(error=str(error), picked=value, founding_day=FOUNDING_DAY)
+        return self.render_to_response(context, status=status)
 
 
 class SearchView(TemplateView):

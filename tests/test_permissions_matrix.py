@@ -312,6 +312,17 @@ SITE_ROWS: dict[str, list[Case]] = {
     "documents/<slug:slug>/": [Case(public_detail("document"), PUBLIC_ONLY)],
     "initiatives/": [Case(fixed("/initiatives/"), everyone(OK))],
     "initiatives/<slug:slug>/": [Case(public_detail("initiative"), PUBLIC_ONLY)],
+    # The SCO on a date: today, a date's own address (the picker sends the reader there), a date that is not one.
+    "on/": [
+        Case(fixed("/on/"), everyone(OK)),
+        Case(fixed("/on/?date=2024-07-04"), everyone(FOUND)),
+        Case(fixed("/on/?date=2024-02-30"), everyone(BAD_REQUEST)),
+    ],
+    "on/<str:day>/": [
+        Case(fixed("/on/2024-07-04/"), everyone(OK)),
+        Case(lambda world, state: f"/on/{timezone.localdate()}/", everyone(OK)),
+        Case(fixed("/on/2024-02-30/"), everyone(NOT_FOUND)),
+    ],
     "search/": [Case(fixed("/search/?q=matrix"), everyone(OK)), Case(fixed("/search/?q=declaration"), everyone(OK))],
     "feeds/documents/": [Case(fixed("/feeds/documents/"), everyone(OK))],
     "feeds/initiatives/": [Case(fixed("/feeds/initiatives/"), everyone(OK))],
@@ -346,6 +357,15 @@ SITE_ROWS: dict[str, list[Case]] = {
     + [Case(fixed("/preview/share/forged-token/"), everyone(NOT_FOUND))],
     # API: the root, the schema and its documentation, and any other address under /api/
     "api/v1/": [Case(fixed("/api/v1/"), everyone(OK))],
+    # Read only, the same for everyone (published records only); drafts and scheduled records stay out.
+    "api/v1/on/<str:date>/": [
+        Case(fixed("/api/v1/on/2024-07-04/"), everyone(OK)),
+        Case(lambda world, state: f"/api/v1/on/{timezone.localdate()}/", everyone(OK)),
+        Case(fixed("/api/v1/on/2024-07-04/"), everyone(OK), method="head"),
+        Case(fixed("/api/v1/on/2024-02-30/"), everyone(NOT_FOUND)),
+        Case(fixed("/api/v1/on/2024-07-04/"), everyone(NOT_ALLOWED), method="post", data={}),
+        Case(fixed("/api/v1/on/2024-07-04/"), everyone(NOT_ALLOWED), method="delete"),
+    ],
     "api/v1/<drf_format_suffix:format>": [Case(fixed("/api/v1/.json"), everyone(OK))],
     "api/schema/": [Case(fixed("/api/schema/"), everyone(OK))],
     "api/docs/": [Case(fixed("/api/docs/"), everyone(OK))],

@@ -130,6 +130,11 @@ PAGE_BUDGETS = {
         7,
         "over the initiative's proposers, topics and related documents",
     ),
+    "on a date": (
+        page("on_date", day="2030-01-01"),
+        6,
+        "over each state's status, each listed document's summit, and each status (one query for all four)",
+    ),
     "search": (page("search", "?q=declaration"), 5, "a query per result: one ranked query per content type"),
     "sitemap": (page("sitemap"), 5, "a query per listed record when building the sitemap"),
     "document feed": (page("document_feed"), 1, "a query per feed entry"),

@@ -16,16 +16,18 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import slug_re
 from django.urls import reverse
 from django.utils.functional import cached_property
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
-from chairmanship import publication
+from chairmanship import on_date, publication
 from chairmanship.api.permissions import role_refusals_as_403
 from chairmanship.links import slug_path
 from chairmanship.models import (
     Chairmanship,
     Document,
+    DocumentType,
     Initiative,
     KeyFigure,
     Membership,
@@ -522,3 +524,108 @@ class SourceSerializer(ArchiveSerializer):
             "language",
             "note",
         )
+
+
+# --- The SCO on a date (``chairmanship.on_date``) ----------------------------------------------------
+
+
+class StandingSerializer(serializers.Serializer):
+    state = StateSummarySerializer(read_only=True)
+    since = serializers.DateField(read_only=True, help_text="The day the status began.")
+    until = serializers.DateField(
+        read_only=True, allow_null=True, help_text="The day the status ended (it no longer held that day), or null."
+    )
+
+    class Meta:
+        ref_name = "Standing"
+
+
+class ChairmanshipTermSerializer(ChairmanshipSummarySerializer):
+    class Meta(ChairmanshipSummarySerializer.Meta):
+        fields = (*ChairmanshipSummarySerializer.Meta.fields, "start_date", "end_date")
+        ref_name = "ChairmanshipTerm"
+
+
+class SummitDatesSerializer(SummitSummarySerializer):
+    class Meta(SummitSummarySerializer.Meta):
+        fields = (*SummitSummarySerializer.Meta.fields, "start_date", "end_date")
+        ref_name = "SummitDates"
+
+
+class DatedDocumentSerializer(DocumentSummarySerializer):
+    type = serializers.ChoiceField(source="document_type", choices=DocumentType.choices, read_only=True)
+
+    class Meta(DocumentSummarySerializer.Meta):
+        fields = (*DocumentSummarySerializer.Meta.fields, "type", "date")
+        ref_name = "DatedDocument"
+
+
+class DocumentsUpToSerializer(serializers.Serializer):
+    adopted = serializers.IntegerField(
+        source="documents_adopted",
+        read_only=True,
+        help_text="How many documents the archive dates on or before the day.",
+    )
+    latest = DatedDocumentSerializer(
+        source="latest_documents", many=True, read_only=True, help_text="The latest of them, newest first."
+    )
+    url = serializers.SerializerMethodField(help_text="All of them: the documents list filtered by date_before.")
+    html_url = serializers.SerializerMethodField(help_text="All of them in the archive on the public site.")
+
+    class Meta:
+        ref_name = "DocumentsUpTo"
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, snapshot) -> str:
+        path = f"{reverse('api:document-list')}?date_before={snapshot.day.isoformat()}"
+        return self.context["request"].build_absolute_uri(path)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_html_url(self, snapshot) -> str:
+        return self.context["request"].build_absolute_uri(snapshot.documents_url)
+
+
+class OnDateSerializer(serializers.Serializer):
+    """The SCO on a date, as the published record gives it."""
+
+    date = serializers.DateField(source="day", read_only=True)
+    html_url = serializers.SerializerMethodField(help_text="The same on the public site.")
+    sco_existed = serializers.BooleanField(
+        source="founded", read_only=True, help_text="Whether the SCO existed (it was founded on 15 June 2001)."
+    )
+    members = StandingSerializer(source="standings.member", many=True, read_only=True, help_text="Member states.")
+    partners = StandingSerializer(
+        source="standings.partner",
+        many=True,
+        read_only=True,
+        help_text="SCO partners (the status since 1 September 2025).",
+    )
+    observers = StandingSerializer(
+        source="standings.observer", many=True, read_only=True, help_text="Observer states (before 1 September 2025)."
+    )
+    dialogue_partners = StandingSerializer(
+        source="standings.dialogue_partner",
+        many=True,
+        read_only=True,
+        help_text="Dialogue partners (before 1 September 2025).",
+    )
+    chairmanship = ChairmanshipTermSerializer(
+        read_only=True, allow_null=True, help_text="The chairmanship whose term covers the day, or null."
+    )
+    earlier_chairmanship = ChairmanshipTermSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="When no recorded term covers the day: the latest one recorded before it (else null).",
+    )
+    latest_summit = SummitDatesSerializer(
+        read_only=True, allow_null=True, help_text="The latest summit held on or before the day."
+    )
+    next_summit = SummitDatesSerializer(read_only=True, allow_null=True, help_text="The first summit after the day.")
+    documents = DocumentsUpToSerializer(source="*", read_only=True, help_text="The documents adopted up to the day.")
+
+    class Meta:
+        ref_name = "OnDate"
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_html_url(self, snapshot) -> str:
+        return self.context["request"].build_absolute_uri(on_date.page_url(snapshot.day))

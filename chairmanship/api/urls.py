@@ -21,6 +21,7 @@ router.register("key-figures", views.KeyFigureViewSet, basename="keyfigure")
 router.register("sources", views.SourceViewSet, basename="source")
 
 urlpatterns = [
+    path("v1/on/<str:date>/", views.OnDateView.as_view(), name="on-date"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

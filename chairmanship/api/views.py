@@ -18,14 +18,15 @@ from django.db.models.deletion import Collector
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.functional import classproperty
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import status, viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import permissions, status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chairmanship import cache as archive_cache
-from chairmanship import conditional, filters, publication
+from chairmanship import conditional, filters, on_date, publication
 from chairmanship.api import serializers
 from chairmanship.api.exceptions import DeletionRefused, PreconditionFailed, PublicationRefused, WriteConflict
 from chairmanship.api.permissions import role_refusals_as_403, sees_unpublished
@@ -36,7 +37,40 @@ SLUG_PATTERN = r"[-a-zA-Z0-9_]+"
 ID_PATTERN = r"[0-9]{1,18}"
 
 
-class ArchiveViewSet(viewsets.ModelViewSet):
+class TaggedReadMixin:
+    """Answers a read with an ETag derived from its data (``chairmanship.conditional``), and a 304 before any
+    query to a client holding the current one. ``reader`` says whom the answer is for: ``"public"``, or
+    ``"editor"`` where it shows drafts too."""
+
+    reader = "public"
+
+    def read(self, request, represent):
+        """The answer to a read, tagged by its data (``chairmanship.conditional``); ``represent()`` returns the
+        data and the record it shows (None for a list).
+
+        The tag is remembered until the content changes, so a client that already holds it is answered 304
+        before any query. The browsable API's page also shows who is signed in and a form token: like any
+        page, it is tagged by its bytes.
+        """
+        if request.accepted_renderer.format == "api":
+            return Response(represent()[0])
+        shown = None
+
+        def tag():
+            nonlocal shown
+            shown = represent()
+            return conditional.read_etag(shown[0], request.accepted_media_type, shown[1])
+
+        etag = archive_cache.cached_for_content(conditional.read_name(request, self.reader), tag)
+        if shown is None:  # the tag was remembered: a client holding it needs no data at all
+            early = get_conditional_response(request, etag=etag, response=HttpResponse(headers={"ETag": etag}))
+            if early.status_code != status.HTTP_200_OK:
+                return early
+            shown = represent()
+        return Response(shown[0], headers={"ETag": etag})
+
+
+class ArchiveViewSet(TaggedReadMixin, viewsets.ModelViewSet):
     lookup_field = "slug"
     lookup_value_regex = SLUG_PATTERN
 
@@ -86,31 +120,6 @@ class ArchiveViewSet(viewsets.ModelViewSet):
             return self.get_serializer(record).data, record
 
         return self.read(request, represent)
-
-    def read(self, request, represent):
-        """The answer to a read, tagged by its data (``chairmanship.conditional``); ``represent()`` returns the
-        data and the record it shows (None for a list).
-
-        The tag is remembered until the content changes, so a client that already holds it is answered 304
-        before any query. The browsable API's page also shows who is signed in and a form token: like any
-        page, it is tagged by its bytes.
-        """
-        if request.accepted_renderer.format == "api":
-            return Response(represent()[0])
-        shown = None
-
-        def tag():
-            nonlocal shown
-            shown = represent()
-            return conditional.read_etag(shown[0], request.accepted_media_type, shown[1])
-
-        etag = archive_cache.cached_for_content(conditional.read_name(request, self.reader), tag)
-        if shown is None:  # the tag was remembered: a client holding it needs no data at all
-            early = get_conditional_response(request, etag=etag, response=HttpResponse(headers={"ETag": etag}))
-            if early.status_code != status.HTTP_200_OK:
-                return early
-            shown = represent()
-        return Response(shown[0], headers={"ETag": etag})
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -323,6 +332,43 @@ class KeyFigureViewSet(ArchiveViewSet):
 class SourceViewSet(ArchiveViewSet):
     serializer_class = serializers.SourceSerializer
     filterset_class = filters.SourceFilterSet
+
+
+@extend_schema(
+    summary="The SCO on a date",
+    description=(
+        "The member states, SCO partners, observers and dialogue partners on the date (each status as the "
+        "record gives it for that day: a period runs from its start up to, not including, its end), the "
+        "chairmanship whose term covers it (or, where none is recorded, the latest earlier one), the latest "
+        "summit held on or before it and the next one, and the documents adopted up to it. The statuses are "
+        "what `/api/v1/states/?status=<status>&status_on=<date>` lists; the documents what "
+        "`/api/v1/documents/?date_before=<date>` lists. Only published records count, whoever asks. "
+        "A date that is not one of the calendar answers 404."
+    ),
+    parameters=[
+        OpenApiParameter(
+            "date", OpenApiTypes.DATE, OpenApiParameter.PATH, description="The day, as YYYY-MM-DD (e.g. 2024-07-04)."
+        )
+    ],
+    responses=serializers.OnDateSerializer,
+)
+class OnDateView(TaggedReadMixin, APIView):
+    """The SCO on a date (``chairmanship.on_date.sco_on``), as the page ``/on/<date>/`` shows it."""
+
+    # Read only, and the same for everyone: other methods answer 405.
+    permission_classes = (permissions.AllowAny,)
+
+    def get(self, request, date: str):
+        try:
+            day = on_date.parse_day(date)
+        except ValueError as error:
+            raise NotFound(str(error)) from error
+
+        def represent():
+            snapshot = on_date.sco_on(day)
+            return serializers.OnDateSerializer(snapshot, context={"request": request}).data, None
+
+        return self.read(request, represent)
 
 
 @extend_schema(exclude=True)

@@ -1,7 +1,7 @@
 """Every public page type in headless Chromium: no serious accessibility violations, keyboard first.
 
-Uses the curated archive. Screenshots (home, summit, filtered document archive, state) are the ones
-the README shows.
+Uses the curated archive. Screenshots (home, summit, filtered document archive, state, the SCO on a date)
+are the ones the README shows.
 """
 
 import pytest
@@ -50,6 +50,7 @@ def test_home_page_is_accessible_and_the_skip_link_comes_first(live_server, arch
         ("/chairmanships/", "chairmanships"),
         ("/coverage/", "coverage"),
         ("/documents/?type=decision&adoption=signed&ordering=title", "document-archive-filtered"),
+        ("/on/2024-07-04/", "on-a-date"),
     ],
 )
 def test_key_pages_are_accessible_and_saved_for_the_readme(live_server, archive, page, screenshot, path, shot):
@@ -69,6 +70,8 @@ def test_key_pages_are_accessible_and_saved_for_the_readme(live_server, archive,
         "/initiatives/",
         "/search/?q=astana",
         "/documents/?year_from=abc",
+        "/on/2005-01-01/",
+        "/on/1996-04-26/",
         "/no-such-page/",
     ],
 )
@@ -101,11 +104,26 @@ def test_a_reader_filters_the_archive_by_keyboard_and_the_address_can_be_shared(
     assert page.get_by_label("Decision").first.is_checked()
 
 
+def test_a_reader_picks_a_date_by_keyboard_and_lands_on_its_own_address(live_server, archive, page):
+    page.goto(live_server.url + "/on/2024-07-04/")
+    page.get_by_label("Another date").fill("2025-09-01")
+    page.get_by_role("button", name="Show").press("Enter")
+
+    page.wait_for_url("**/on/2025-09-01/")
+    assert page.locator("h1").inner_text() == "The SCO on 1 September 2025"
+    assert "SCO partners (17)" in page.locator("#group-partner").inner_text()
+
+    response = page.goto(live_server.url + "/on/2024-02-30/")
+    assert response.status == 404
+    assert "There is no day 2024-02-30" in page.locator("#on-date-error").inner_text()
+    assert serious_violations(page) == []
+
+
 def test_pages_fit_a_320_pixel_phone_without_sideways_scrolling(live_server, archive, browser):
     context = browser.new_context(viewport={"width": 320, "height": 640})
     phone = context.new_page()
     try:
-        for path in ("/", "/summits/astana-2024/", "/documents/", "/states/kazakhstan/"):
+        for path in ("/", "/summits/astana-2024/", "/documents/", "/states/kazakhstan/", "/on/2024-07-04/"):
             phone.goto(live_server.url + path)
             overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert overflow <= 0, path
