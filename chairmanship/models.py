@@ -289,6 +289,12 @@ class PublishableQuerySet(SlugNaturalKeyQuerySet):
     def awaiting_review(self):
         return self.filter(status=PublicationStatus.REVIEW)
 
+    @read_plan
+    def for_citation(self):
+        """Records with what their citation names besides their own fields: the sources they cite and their
+        corrections (``chairmanship.citation``)."""
+        return self.prefetch_related("sources", "corrections")
+
     def with_page_list(self, name: str, relation: str, queryset):
         """Prefetches the first ``PAGE_LIST_LIMIT`` records of ``relation`` (from ``queryset``, in its order) as
         ``<name>``, and annotates how many there are in all as ``<name>_total``, for a page's bounded list.
@@ -416,6 +422,11 @@ class ChairmanshipQuerySet(PublishableQuerySet):
     def for_list(self):
         # The state names the chairmanship (``__str__``); ``state_is_public`` says whether to link it.
         return self.with_public_flag("state").with_closing_summit()
+
+    @read_plan
+    def for_citation(self):
+        # A chairmanship is named after its state.
+        return super().for_citation().select_related("state")
 
     @read_plan
     def for_home(self):

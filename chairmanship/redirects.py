@@ -6,21 +6,21 @@ search engines, bookmarks). When a public detail page is not found, the old slug
 """
 
 from django.contrib.contenttypes.models import ContentType
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 
 from chairmanship.models import Chairmanship, Document, Initiative, SlugRedirect, State, Summit
 
+# A record's page and the citation files beside it (``cite.bib``, ``cite.ris``, ``cite.json``).
 DETAIL_VIEWS = {
-    "chairmanship:state_detail": State,
-    "chairmanship:chairmanship_detail": Chairmanship,
-    "chairmanship:summit_detail": Summit,
-    "chairmanship:document_detail": Document,
-    "chairmanship:initiative_detail": Initiative,
+    f"chairmanship:{model._meta.model_name}_{view}": model
+    for model in (State, Chairmanship, Summit, Document, Initiative)
+    for view in ("detail", "cite")
 }
 
 
 def moved_record_url(path: str) -> str | None:
-    """The current address of the published record that ``path`` (an old detail URL) pointed at, if any."""
+    """The current address of what ``path`` (an old address of a published record's page or citation file)
+    pointed at, if any."""
     try:
         match = resolve(path)
     except Resolver404:
@@ -37,4 +37,4 @@ def moved_record_url(path: str) -> str | None:
     if record_id is None:
         return None
     record = model.objects.published().filter(pk=record_id).first()
-    return record.get_absolute_url() if record is not None else None
+    return reverse(match.view_name, kwargs={**match.kwargs, "slug": record.slug}) if record is not None else None

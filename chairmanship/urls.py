@@ -1,11 +1,37 @@
 from django.contrib.sitemaps import views as sitemap_views
-from django.urls import path
+from django.urls import URLPattern, path, register_converter
 
-from chairmanship import views
+from chairmanship import citation, views
 from chairmanship.feeds import LatestDocumentsFeed, LatestInitiativesFeed
+from chairmanship.models import Chairmanship, Document, Initiative, State, Summit
 from chairmanship.sitemaps import SITEMAPS
 
 app_name = "chairmanship"
+
+
+class CitationExtensionConverter:
+    """The file a record's citation downloads as: ``bib``, ``ris`` or ``json`` (any other is no address)."""
+
+    regex = "|".join(citation.BY_EXTENSION)
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(CitationExtensionConverter, "citation_extension")
+
+
+def cite(prefix: str, model) -> URLPattern:
+    """The address of a record's citation files, beside its page: ``<prefix>/<slug>/cite.<extension>``."""
+    return path(
+        f"{prefix}/<slug:slug>/cite.<citation_extension:extension>",
+        views.CitationDownloadView.as_view(model=model),
+        name=f"{model._meta.model_name}_cite",
+    )
+
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -22,6 +48,11 @@ urlpatterns = [
     path("initiatives/<slug:slug>/", views.InitiativeDetailView.as_view(), name="initiative_detail"),
     path("on/", views.OnDateView.as_view(), name="on_today"),
     path("on/<str:day>/", views.OnDateView.as_view(), name="on_date"),
+    cite("states", State),
+    cite("chairmanships", Chairmanship),
+    cite("summits", Summit),
+    cite("documents", Document),
+    cite("initiatives", Initiative),
     path("search/", views.SearchView.as_view(), name="search"),
     path("feeds/documents/", LatestDocumentsFeed(), name="document_feed"),
     path("feeds/initiatives/", LatestInitiativesFeed(), name="initiative_feed"),

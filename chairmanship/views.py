@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
 from chairmanship import cache as archive_cache
-from chairmanship import charts, on_date
+from chairmanship import charts, citation, on_date
 from chairmanship.facets import facet_counts
 from chairmanship.filters import DocumentFilterSet, InitiativeFilterSet, RelatedSlugFilter
 from chairmanship.models import (
@@ -34,7 +34,7 @@ from chairmanship.models import (
 from chairmanship.pagination import ArchivePaginator, list_cache_name
 from chairmanship.search import search
 
-SITE_NAME = "SCO Chairmanship Archive"
+SITE_NAME = citation.ARCHIVE_NAME
 ORGANISATION = {
     "@type": "Organization",
     "name": "Shanghai Cooperation Organisation",
@@ -93,6 +93,8 @@ class DetailPageMixin:
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["structured_data"] = self.get_structured_data()
+        # The "Cite this" block, the page's citation meta tags and its COinS span.
+        context["citation"] = citation.for_record(self.object, absolute=self.request.build_absolute_uri)
         for name, link in self.page_lists.items():
             context[name] = PageList(
                 items=getattr(self.object, link.prefetched),
@@ -503,6 +505,19 @@ class OnDateView(TemplateView):
     def refuse(self, value: str, error: ValueError, status: HTTPStatus):
         context = self.get_context_data(error=str(error), picked=value, founding_day=FOUNDING_DAY)
         return self.render_to_response(context, status=status)
+class CitationDownloadView(PublishedMixin, DetailView):
+    """A published record's citation as a file for a reference manager: ``cite.bib``, ``cite.ris`` or
+    ``cite.json`` beside its page (``chairmanship.citation``)."""
+
+    def get_queryset(self):
+        return super().get_queryset().for_citation()
+
+    def render_to_response(self, context, **response_kwargs):
+        form = citation.BY_EXTENSION[self.kwargs["extension"]]
+        cited = citation.for_record(self.object, absolute=self.request.build_absolute_uri)
+        response = HttpResponse(form.write(cited), content_type=f"{form.media_type}; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{self.object.slug}.{form.extension}"'
+        return response
 
 
 class SearchView(TemplateView):

@@ -200,6 +200,10 @@ def public_detail(model: str) -> Callable:
     return lambda world, state: world.record(model, state).get_absolute_url()
 
 
+def citation_file(model: str, extension: str) -> Callable:
+    return lambda world, state: f"{world.record(model, state).get_absolute_url()}cite.{extension}"
+
+
 def api(name: str, model: str | None = None, suffix: str = "") -> Callable:
     def build(world, state):
         if model is None:
@@ -249,6 +253,8 @@ def api_rows() -> dict[str, list[Case]]:
         if publishable:
             rows[rf"api/v1/^{prefix}/{lookup}/$"] = [
                 Case(detail, STAFF_SEE_ALL),
+                # The record's citation: the same record, the same readers.
+                Case(lambda world, state, detail=detail: detail(world, state) + "?format=ris", STAFF_SEE_ALL),
                 Case(detail, STAFF_SEE_ALL, method="head"),
                 Case(detail, everyone(OK), method="options"),
                 Case(
@@ -323,6 +329,19 @@ SITE_ROWS: dict[str, list[Case]] = {
         Case(lambda world, state: f"/on/{timezone.localdate()}/", everyone(OK)),
         Case(fixed("/on/2024-02-30/"), everyone(NOT_FOUND)),
     ],
+    # A record's citation files: public like its page, drafts and scheduled records for no one.
+    **{
+        f"{prefix}/<slug:slug>/cite.<citation_extension:extension>": [
+            Case(citation_file(model, extension), PUBLIC_ONLY) for extension in ("bib", "ris", "json")
+        ]
+        for prefix, model in (
+            ("states", "state"),
+            ("chairmanships", "chairmanship"),
+            ("summits", "summit"),
+            ("documents", "document"),
+            ("initiatives", "initiative"),
+        )
+    },
     "search/": [Case(fixed("/search/?q=matrix"), everyone(OK)), Case(fixed("/search/?q=declaration"), everyone(OK))],
     "feeds/documents/": [Case(fixed("/feeds/documents/"), everyone(OK))],
     "feeds/initiatives/": [Case(fixed("/feeds/initiatives/"), everyone(OK))],

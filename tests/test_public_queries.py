@@ -124,6 +124,18 @@ PAGE_BUDGETS = {
         7,
         "over the document's signatories, topics and related initiatives",
     ),
+    # A citation file: the record, its sources, its corrections (and, as for the record pages above, the test's
+    # own lookup of the record's address).
+    "document citation file": (
+        lambda: last_page_of(models.Document.objects.published(), "pk")() + "cite.ris",
+        4,
+        "over the document's sources and corrections",
+    ),
+    "chairmanship citation file": (
+        lambda: last_page_of(models.Chairmanship.objects.all(), "start_date")() + "cite.bib",
+        4,
+        "over the chairmanship's state, sources and corrections",
+    ),
     "initiative archive": (page("initiative_list"), 4, "over each listed initiative's chairmanship and its state"),
     "initiative page": (
         last_page_of(models.Initiative.objects.all(), "pk"),

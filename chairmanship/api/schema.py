@@ -2,19 +2,22 @@
 
 drf-spectacular reads the serializers and FilterSets; this module adds what it cannot see: the problem
 details answers each operation may give, the ETag and Retry-After headers, anonymous
-reading, the two directions of a related record (a slug in, a summary out) and the bounds the
-FilterSets enforce.
+reading, the two directions of a related record (a slug in, a summary out), the bounds the
+FilterSets enforce and the citation formats a record's detail answers in.
 """
 
 import django_filters
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.relations import ManyRelatedField
 
 from chairmanship.api.exceptions import PROBLEM_CONTENT_TYPE
+from chairmanship.citation import CITABLE_MODELS, FORMATS
 from chairmanship.filters import RelatedSlugFilter, YearFilter
 
 SLUG_SCHEMA_PATTERN = "^[-a-zA-Z0-9_]+$"
@@ -67,6 +70,75 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+# --- Citations (chairmanship.citation) -------------------------------------------------------------------
+
+CITATION_FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    str,
+    OpenApiParameter.QUERY,
+    enum=list(FORMATS),
+    description=(
+        "Answer with the record's citation instead of its JSON: `bibtex`, `ris` or `csl-json` (the same as "
+        "`Accept: application/x-bibtex`, `application/x-research-info-systems` or "
+        "`application/vnd.citationstyles.csl+json`). Any other value is refused (400)."
+    ),
+)
+CITATION_DESCRIPTION = (
+    "Also answers as the record's citation, by `Accept` or `?format=`: BibTeX, RIS or CSL-JSON. Each names the "
+    "archive, the record's page, the day it was published in the archive and the day it was last corrected "
+    "(CSL-JSON `note`, BibTeX `note`, RIS `N1`) and the sources the record cites."
+)
+_TEXT = {"type": "string"}
+# A CSL-JSON file as the API writes it (raw, as drf-spectacular would page a list serializer): a list holding the
+# record's one item.
+CSL_JSON_SCHEMA = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": 1,
+    "items": {
+        "type": "object",
+        "properties": {
+            "id": _TEXT,
+            "type": {"type": "string", "enum": ["webpage"]},
+            "title": _TEXT,
+            "author": {
+                "type": "array",
+                "items": {"type": "object", "properties": {"literal": _TEXT}, "required": ["literal"]},
+            },
+            "container-title": _TEXT,
+            "publisher": _TEXT,
+            "URL": {"type": "string", "format": "uri"},
+            "language": _TEXT,
+            "issued": {
+                "type": "object",
+                "description": "The day the record was published in the archive; absent while it is not.",
+                "properties": {
+                    "date-parts": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}}
+                },
+                "required": ["date-parts"],
+            },
+            "abstract": _TEXT,
+            "note": {
+                "type": "string",
+                "description": (
+                    "One line `Last corrected: <date>`, then one line `Source: …` for each source the record cites."
+                ),
+            },
+        },
+        "required": ["id", "type", "title", "author", "container-title", "publisher", "URL", "language"],
+    },
+}
+
+
+def citation_responses(serializer_class) -> dict:
+    """The answers of a citable record's detail: its JSON, or its citation in each format."""
+    bodies = {"csl-json": CSL_JSON_SCHEMA, "bibtex": OpenApiTypes.STR, "ris": OpenApiTypes.STR}
+    return {
+        (200, "application/json"): serializer_class,
+        **{(200, form.media_type): bodies[name] for name, form in FORMATS.items()},
+    }
+
+
 class ArchiveAutoSchema(AutoSchema):
     def get_auth(self):
         auths = super().get_auth()
@@ -78,7 +150,8 @@ class ArchiveAutoSchema(AutoSchema):
     def _error_statuses(self) -> list[int]:
         statuses = [406, 429]
         if self.method == "GET":
-            statuses += [400, 404] if self._is_list_view() else [404]
+            # A list's filters, and a citable record's ``?format=``, are refused with 400.
+            statuses += [400, 404] if self._is_list_view() or self._offers_citations() else [404]
         elif self.method == "POST":
             statuses += [400, 401, 403, 409, 415]
         elif self.method in ("PUT", "PATCH"):
@@ -86,6 +159,11 @@ class ArchiveAutoSchema(AutoSchema):
         elif self.method == "DELETE":
             statuses += [401, 403, 404, 409, 412]
         return sorted(statuses)
+
+    def _offers_citations(self) -> bool:
+        return getattr(self.view, "action", None) == "retrieve" and issubclass(
+            getattr(self.view, "model", type(None)), CITABLE_MODELS
+        )
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

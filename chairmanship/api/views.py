@@ -4,6 +4,8 @@
   (``chairmanship.publication.may_read_unpublished``), who read drafts and scheduled records too.
 - Lists and details carry an ETag derived from what they show; If-None-Match answers 304
   (``chairmanship.conditional``).
+- A published record's detail also answers as its citation (BibTeX, RIS, CSL-JSON: ``chairmanship.citation``),
+  chosen by Accept or by ``?format=``.
 - Writes need the model permissions (``EditorModelPermissions``), honour If-Match (412 on a lost
   update), follow the publication rules of ``chairmanship.publication`` and record a django-reversion revision.
 """
@@ -26,10 +28,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chairmanship import cache as archive_cache
-from chairmanship import conditional, filters, on_date, publication
-from chairmanship.api import serializers
+from chairmanship import citation, conditional, filters, on_date, publication
+from chairmanship.api import schema, serializers
 from chairmanship.api.exceptions import DeletionRefused, PreconditionFailed, PublicationRefused, WriteConflict
 from chairmanship.api.permissions import role_refusals_as_403, sees_unpublished
+from chairmanship.api.renderers import CITATION_RENDERERS
 from chairmanship.models import PublicationStatus, Publishable
 
 SLUG_PATTERN = r"[-a-zA-Z0-9_]+"
@@ -86,9 +89,38 @@ class ArchiveViewSet(TaggedReadMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         manager = self.model.objects
+        if self.citation_format() is not None:
+            return self.visible(manager.for_citation())
         return self.visible(
             manager.for_api(public=self.reads_public_subset()) if hasattr(manager, "for_api") else manager.all()
         )
+
+    # --- Citations ---------------------------------------------------------------------------------
+
+    def offers_citations(self) -> bool:
+        return self.action == "retrieve" and issubclass(self.model, citation.CITABLE_MODELS)
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if self.offers_citations():
+            renderers += [renderer() for renderer in CITATION_RENDERERS]
+        return renderers
+
+    def perform_content_negotiation(self, request, force=False):
+        """Accept chooses among JSON and the citation formats; ``?format=`` names a citation format outright
+        (``URL_FORMAT_OVERRIDE`` is off: ``format`` is the summits' filter on the list)."""
+        if force or not self.offers_citations() or "format" not in request.query_params:
+            return super().perform_content_negotiation(request, force)
+        chosen = request.query_params["format"]
+        for renderer in self.get_renderers():
+            if getattr(renderer, "citation_format", None) is not None and renderer.format == chosen:
+                return renderer, renderer.media_type
+        raise ValidationError({"format": [f"Choose one of: {', '.join(citation.FORMATS)}."]})
+
+    def citation_format(self):
+        """The citation format this read answers in, or None (JSON)."""
+        renderer = getattr(self.request, "accepted_renderer", None)
+        return getattr(renderer, "citation_format", None)
 
     def visible(self, queryset):
         """The records of ``queryset`` this reader may see: the published ones, unless an editor asks."""
@@ -115,16 +147,20 @@ class ArchiveViewSet(TaggedReadMixin, viewsets.ModelViewSet):
         return super().filter_queryset(queryset)
 
     def retrieve(self, request, *args, **kwargs):
+        form = self.citation_format()
+
         def represent():
             record = self.get_object()
+            if form is not None:
+                return form.write(citation.for_record(record, absolute=request.build_absolute_uri)), record
             return self.get_serializer(record).data, record
 
         return self.read(request, represent)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        # The representation depends on who asks (editors see drafts).
-        patch_vary_headers(response, ("Authorization", "Cookie"))
+        # The representation depends on who asks (editors see drafts), and a record's on the format asked for.
+        patch_vary_headers(response, ("Authorization", "Cookie", "Accept"))
         return response
 
     # --- Writing -----------------------------------------------------------------------------------
@@ -258,13 +294,21 @@ class ArchiveViewSet(TaggedReadMixin, viewsets.ModelViewSet):
 
 def documented(list_summary: str, detail_summary: str, description: str = ""):
     """The schema's words for a resource's list and detail; a publishable resource's updates also document the
-    202 of an Editor's change to a published record (``chairmanship.publication``)."""
+    202 of an Editor's change to a published record (``chairmanship.publication``), and its detail the citation
+    formats it answers in (``chairmanship.citation``)."""
 
     def decorate(viewset):
         operations = {
             "list": extend_schema(summary=list_summary, description=description or None),
             "retrieve": extend_schema(summary=detail_summary),
         }
+        if issubclass(viewset.model, citation.CITABLE_MODELS):
+            operations["retrieve"] = extend_schema(
+                summary=detail_summary,
+                description=schema.CITATION_DESCRIPTION,
+                parameters=[schema.CITATION_FORMAT_PARAMETER],
+                responses=schema.citation_responses(viewset.serializer_class),
+            )
         if issubclass(viewset.model, Publishable):
             responses = {200: viewset.serializer_class, 202: serializers.PendingChangeSerializer}
             review = (

@@ -46,12 +46,16 @@ def page(browser):
 
 @pytest.fixture
 def screenshot(page):
-    """Saves a full-page screenshot of the current page under artifacts/screenshots/<name>.png."""
+    """Saves a full-page screenshot of the current page (or of one element of it, a Playwright locator) under
+    artifacts/screenshots/<name>.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def take(name: str, target=None) -> Path:
+    def take(name: str, target=None, *, element=None) -> Path:
         path = SCREENSHOTS / f"{name}.png"
-        (target or page).screenshot(path=str(path), full_page=True)
+        if element is not None:
+            element.screenshot(path=str(path))
+        else:
+            (target or page).screenshot(path=str(path), full_page=True)
         return path
 
     return take

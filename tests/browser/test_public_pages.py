@@ -1,9 +1,12 @@
 """Every public page type in headless Chromium: no serious accessibility violations, keyboard first.
 
-Uses the curated archive. Screenshots (home, summit, filtered document archive, state, the SCO on a date)
-are the ones the README shows.
+Uses the curated archive. Screenshots (home, summit, filtered document archive, state, states,
+chairmanships, coverage, the SCO on a date, "Cite this", open data) are the ones the README shows.
 """
 
+import pathlib
+
+import bibtexparser
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
@@ -90,6 +93,27 @@ def test_document_and_initiative_pages_are_accessible(live_server, archive, page
     page.goto(live_server.url + "/initiatives/")
     page.locator(".records .record__title").first.click()
     assert serious_violations(page) == []
+
+
+ASTANA_DECLARATION = (
+    "/documents/astana-declaration-of-the-council-of-heads-of-state-of-the-shanghai-cooperation-organisation/"
+)
+
+
+def test_a_reader_cites_a_document_and_downloads_its_bibtex(live_server, archive, page, screenshot):
+    page.goto(live_server.url + ASTANA_DECLARATION)
+    block = page.locator("section.citation")
+    block.scroll_into_view_if_needed()
+
+    assert block.get_by_role("heading", name="Cite this document").is_visible()
+    assert "SCO Chairmanship Archive. (20" in block.inner_text()  # the APA reference
+    assert serious_violations(page) == []
+    screenshot("cite-this", element=block)
+    with page.expect_download() as download:
+        block.get_by_role("link", name="BibTeX").click()
+    assert download.value.suggested_filename.endswith(".bib")
+    (entry,) = bibtexparser.parse_string(pathlib.Path(download.value.path()).read_text()).entries
+    assert entry["url"] == live_server.url + ASTANA_DECLARATION
 
 
 def test_a_reader_filters_the_archive_by_keyboard_and_the_address_can_be_shared(live_server, archive, page):
