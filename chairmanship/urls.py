@@ -21,6 +21,9 @@ urlpatterns = [
     path("initiatives/", views.InitiativeListView.as_view(), name="initiative_list"),
     path("initiatives/<slug:slug>/", views.InitiativeDetailView.as_view(), name="initiative_detail"),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("data/", views.OpenDataView.as_view(), name="open_data"),
+    path("data/latest/<path:name>", views.latest_release_file, name="latest_release_file"),
+    path("data/<str:version>/<path:name>", views.release_file, name="release_file"),
     path("feeds/documents/", LatestDocumentsFeed(), name="document_feed"),
     path("feeds/initiatives/", LatestInitiativesFeed(), name="initiative_feed"),
     path(
