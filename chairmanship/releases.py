@@ -77,6 +77,7 @@ PACKAGE_NAME = "sco-chairmanship-archive"
 ARCHIVE_NAME = "SCO Chairmanship Archive"
 LANGUAGE = "en"
 CHUNK_SIZE = 2000
+RELEASE_STATEMENT_TIMEOUT = 600  # seconds one query of a build may take (PostgreSQL)
 # How many keys per table and kind of change CHANGELOG.md names; changes.csv names every one.
 CHANGELOG_NAMES = 50
 VERSION_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:-[0-9]{1,4})?")
@@ -664,6 +665,9 @@ def snapshot():
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    # The site's statement timeout (DATABASE_STATEMENT_TIMEOUT) is set for pages; sorting the
+                    # largest table of pairs may take longer than a page may.
+                    cursor.execute("SET LOCAL statement_timeout = %s", [f"{RELEASE_STATEMENT_TIMEOUT}s"])
             yield
 
 

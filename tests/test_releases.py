@@ -9,7 +9,9 @@ import csv
 import datetime
 import hashlib
 import io
+import json
 import zipfile
+from decimal import Decimal
 from http import HTTPStatus
 from pathlib import Path
 
@@ -138,6 +140,24 @@ def test_the_package_is_valid_frictionless_data_with_every_column_described(unpu
         "resource": "memberships",
         "fields": ["state", "status", "start_date"],
     }
+
+
+def test_the_json_files_hold_the_same_rows_as_the_csv_files_typed(archive):
+    build()
+    release = releases.current_release()
+
+    for name in ("documents", "key_figures", "memberships", "document_signatories"):
+        as_csv = rows_of(release.folder / "csv" / f"{name}.csv")
+        as_json = json.loads(
+            (release.folder / "json" / f"{name}.json").read_text(encoding="utf-8"), parse_float=Decimal
+        )
+        assert len(as_json) == len(as_csv) > 0, name
+        for from_csv, from_json in zip(as_csv, as_json, strict=True):
+            assert list(from_json) == list(from_csv)
+            assert {key: "" if value is None else str(value) for key, value in from_json.items()} == from_csv
+    figure = json.loads((release.folder / "json" / "key_figures.json").read_text(encoding="utf-8"))[0]
+    assert isinstance(figure["value"], float)  # a number, not a string
+    assert "Creative Commons Attribution 4.0 International" in (release.folder / "LICENCE.md").read_text()
 
 
 def test_a_broken_foreign_key_fails_validation(unpublished):

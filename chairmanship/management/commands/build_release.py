@@ -27,9 +27,13 @@ class Command(BaseCommand):
             self.stdout.write(f"{outcome.reason} No new release.")
             return
         release = outcome.release
-        changes = ", ".join(
-            f"{sum(tally[change] for tally in release.manifest['changes'].values())} {change}"
-            for change in releases.CHANGES
+        changes = (
+            "the first release"
+            if release.first
+            else ", ".join(
+                f"{sum(tally[change] for tally in release.manifest['changes'].values())} {change}"
+                for change in releases.CHANGES
+            )
         )
         self.stdout.write(
             self.style.SUCCESS(
