@@ -160,6 +160,15 @@ def test_the_json_files_hold_the_same_rows_as_the_csv_files_typed(archive):
     assert "Creative Commons Attribution 4.0 International" in (release.folder / "LICENCE.md").read_text()
 
 
+def test_an_empty_archive_makes_a_valid_empty_release(db, client):
+    assert "the first release" in build()
+    release = releases.current_release()
+
+    assert release.records == 0
+    assert validate(str(release.folder / "datapackage.json")).valid
+    assert "Up to date" in client.get("/data/").text
+
+
 def test_a_broken_foreign_key_fails_validation(unpublished):
     """The package's foreign keys are checked, not only declared: a pair naming no document is refused."""
     build()
