@@ -1,7 +1,8 @@
 """`make bench`: measure the production stack on a large synthetic dataset and write bench/RESULTS.md.
 
 Steps: (1) a PostgreSQL database of its own, filled by ``generate_demo_data``, and the same dataset in a
-scratch SQLite file; (2) the search engine timed in-process on both (``bench.search_timing``); (3) gunicorn
+scratch SQLite file; (2) the search engine timed in-process on both (``bench.search_timing``), and an open
+data release built on PostgreSQL, timed, with its peak memory (``bench.release_timing``); (3) gunicorn
 with the production settings, the page cache off, then on (Redis); (4) wrk for a fixed time per URL, after
 one priming request and a second of warm-up, with a Lua script reporting requests/s, p50/p95/p99 and
 errors; (5) SQL queries per request, counted in-process against the same database; (6) worker memory
@@ -207,6 +208,21 @@ def search_timing(env: dict, repeats: int) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
+def release_timing(env: dict) -> dict:
+    """An open data release built on ``env``'s database into a scratch folder (``bench.release_timing``): the
+    seconds and peak memory of a first build, of a build after an edit, and of a run with nothing to do."""
+    with tempfile.TemporaryDirectory() as scratch:
+        output = subprocess.run(
+            [PYTHON, "-m", "bench.release_timing"],
+            cwd=ROOT,
+            env={**env, "DJANGO_SETTINGS_MODULE": "sco_site.settings", "RELEASES_DIR": scratch},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
 def count_queries(env: dict, targets: list[Target]) -> dict[str, int]:
     """SQL queries per request for each URL, counted by Django itself against the benchmark database."""
     probe = """
@@ -260,7 +276,7 @@ def targets_for(documents: int) -> list[Target]:
 
 
 def verdicts(
-    results: list[Measurement], queries: dict, memory: list[float], documents: int, searches: dict
+    results: list[Measurement], queries: dict, memory: list[float], documents: int, searches: dict, release: dict
 ) -> list[tuple[str, bool, str]]:
     by = {(m.mode, m.target.name): m for m in results}
     uncached = [m for m in results if m.mode == "uncached"]
@@ -320,10 +336,20 @@ def verdicts(
     )
     biggest = max(memory) if memory else 0
     checks.append(("worker memory after the run <= 150 MB each", biggest <= 150, f"largest {biggest:.0f} MB"))
+    built = release["steps"][0]["seconds"]
+    checks.append((f"open data release at {documents} documents built in <= 60 s", built <= 60, f"{built:.1f} s"))
+    added = max(step["peak_mb"] for step in release["steps"]) - release["baseline_mb"]
+    checks.append(
+        (
+            "building a release adds <= 50 MB to the process (streamed, not held)",
+            added <= 50,
+            f"{added:.1f} MB over {release['baseline_mb']:.0f} MB",
+        )
+    )
     return checks
 
 
-def write_report(path: Path, results, queries, memory, searches, checks, args, sizes, elapsed) -> str:
+def write_report(path: Path, results, queries, memory, searches, release, checks, args, sizes, elapsed) -> str:
     bare = {m.mode: m.requests_per_second for m in results if m.target.kind == "bare"}
     lines = [
         "# Benchmark results",
@@ -357,6 +383,15 @@ def write_report(path: Path, results, queries, memory, searches, checks, args, s
             f"| {backend} | {timing['p50']:.1f} | {timing['p95']:.1f} | {timing['samples']} |"
             for backend, timing in searches.items()
         ),
+    ]
+    lines += [
+        "",
+        f"An open data release (`manage.py build_release`, in-process, `bench/release_timing.py`): {release['records']}",
+        f"records, a {release['zip_mb']} MB ZIP; the process held {release['baseline_mb']:.0f} MB before the first build.",
+        "",
+        "| step | seconds | peak memory MB |",
+        "| --- | ---: | ---: |",
+        *(f"| {step['step']} | {step['seconds']:.1f} | {step['peak_mb']:.0f} |" for step in release["steps"]),
     ]
     lines += ["", "## Targets", "", "| target | met | measured |", "| --- | --- | --- |"]
     lines += [f"| {name} | {'yes' if ok else '**no**'} | {detail} |" for name, ok, detail in checks]
@@ -396,6 +431,14 @@ def main() -> int:
     print(
         "Search in-process: "
         + ", ".join(f"{backend} p95 {timing['p95']:.1f} ms" for backend, timing in searches.items()),
+        flush=True,
+    )
+    release = release_timing(env)
+    print(
+        "Open data release: "
+        + ", ".join(
+            f"{step['step']} {step['seconds']:.1f} s (peak {step['peak_mb']:.0f} MB)" for step in release["steps"]
+        ),
         flush=True,
     )
     run([PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"], env)
@@ -438,10 +481,12 @@ def main() -> int:
             finally:
                 stop_server(server)
 
-    checks = verdicts(results, queries, memory, sizes["documents"], searches)
+    checks = verdicts(results, queries, memory, sizes["documents"], searches, release)
     print()
     print(
-        write_report(args.output, results, queries, memory, searches, checks, args, sizes, time.monotonic() - started)
+        write_report(
+            args.output, results, queries, memory, searches, release, checks, args, sizes, time.monotonic() - started
+        )
     )
     return 0
 

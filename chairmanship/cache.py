@@ -44,6 +44,8 @@ UNCACHED_PREFIXES = (
     "/api/redoc",
     "/static/",
     "/media/",
+    # The open data page changes when a release is built, which no content version tells.
+    "/data/",
 )
 # Stored as the next go-live moment when no record is scheduled (the year 10000: never).
 NOTHING_SCHEDULED = datetime.datetime.max.replace(tzinfo=datetime.UTC).timestamp()

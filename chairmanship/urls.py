@@ -54,6 +54,9 @@ urlpatterns = [
     cite("documents", Document),
     cite("initiatives", Initiative),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("data/", views.OpenDataView.as_view(), name="open_data"),
+    path("data/latest/<path:name>", views.latest_release_file, name="latest_release_file"),
+    path("data/<str:version>/<path:name>", views.release_file, name="release_file"),
     path("feeds/documents/", LatestDocumentsFeed(), name="document_feed"),
     path("feeds/initiatives/", LatestInitiativesFeed(), name="initiative_feed"),
     path(

@@ -9,15 +9,16 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from urllib.parse import urlencode
 
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.http import quote_etag
+from django.views.decorators.http import require_GET, require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
 from chairmanship import cache as archive_cache
-from chairmanship import charts, citation, on_date
+from chairmanship import charts, citation, on_date, releases
 from chairmanship.facets import facet_counts
 from chairmanship.filters import DocumentFilterSet, InitiativeFilterSet, RelatedSlugFilter
 from chairmanship.models import (
@@ -535,6 +536,66 @@ class SearchView(TemplateView):
             results=search(query) if query and not too_long else None,
         )
         return context
+
+
+class OpenDataView(TemplateView):
+    """The current open data release (``chairmanship.releases``), whether published content changed since it
+    was built, and the earlier releases.
+
+    The releases are read from their folder; the comparison with published content is one query
+    (``releases.published_state``), whatever the archive's size. Not cached whole (``cache.UNCACHED_PREFIXES``):
+    a new release changes the page without changing any record.
+    """
+
+    template_name = "chairmanship/open_data.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        index = releases.release_index()
+        release = releases.get_release(index[0]["version"]) if index else None
+        earlier = [
+            {**entry, "built_at": datetime.datetime.fromisoformat(entry["built_at"])}
+            for entry in index
+            if release is None or entry["version"] != release.version
+        ]
+        context.update(
+            release=release,
+            changed_since=release is not None and releases.has_changed_since(release),
+            earlier=earlier,
+            licence=releases.licence(),
+        )
+        return context
+
+
+# A release's files never change once written.
+RELEASE_FILE_MAX_AGE = 24 * 60 * 60
+
+
+@require_safe
+def release_file(request, version: str, name: str):
+    """One file of a release, streamed from disk; only the files its manifest lists are served."""
+    release = releases.get_release(version)
+    path = release.file(name) if release is not None else None
+    if path is None:
+        raise Http404("No such file in this release.")
+    response = FileResponse(
+        path.open("rb"),
+        content_type=releases.content_type(name),
+        as_attachment=name.endswith(".zip"),
+        filename=path.name,
+    )
+    response["ETag"] = quote_etag(release.facts(name)["sha256"])
+    response["Cache-Control"] = f"public, max-age={RELEASE_FILE_MAX_AGE}"
+    return response
+
+
+@require_safe
+def latest_release_file(request, name: str):
+    """A stable address for scripts: the same file of the current release (a temporary redirect)."""
+    release = releases.current_release()
+    if release is None or release.file(name) is None:
+        raise Http404("No release offers this file.")
+    return redirect("chairmanship:release_file", version=release.version, name=name)
 
 
 @require_GET

@@ -241,6 +241,15 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # web server or object storage serves the uploads.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 
+# Open data releases (``manage.py build_release``, served at /data/): one folder per release, never changed once
+# written. Git-ignored; keep it on storage every app server reads.
+RELEASES_DIR = Path(os.environ.get("RELEASES_DIR", BASE_DIR / "releases"))
+OPEN_DATA_LICENCE = {
+    "name": "CC-BY-4.0",
+    "title": "Creative Commons Attribution 4.0 International",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+}
+
 # In production static files get content-hashed, compressed names (``collectstatic`` builds the
 # manifest), so browsers can cache them forever. Development serves the source files as they are.
 STORAGES = {
@@ -336,7 +345,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Other sites may read the API from the browser; nothing else is shared, and no credentials are.
-CORS_URLS_REGEX = r"^/api/.*$"
+# The API and the open data files may be read by scripts on any site.
+CORS_URLS_REGEX = r"^/(api|data)/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
 CORS_ALLOW_CREDENTIALS = False

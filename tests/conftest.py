@@ -15,6 +15,7 @@ def _fast_and_isolated_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.RELEASES_DIR = tmp_path / "releases"
     # Production hashes static file names from a collectstatic manifest; tests serve the source files.
     settings.STORAGES = {
         **settings.STORAGES,

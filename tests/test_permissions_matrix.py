@@ -348,6 +348,18 @@ SITE_ROWS: dict[str, list[Case]] = {
     "sitemap.xml": [Case(fixed("/sitemap.xml"), everyone(OK))],
     "sitemap-<section>.xml": [Case(fixed("/sitemap-documents.xml"), everyone(OK))],
     "robots.txt": [Case(fixed("/robots.txt"), everyone(OK))],
+    # Open data: the page for everyone; a release's files only as its manifest lists them (tests/test_releases.py
+    # builds releases and opens them).
+    "data/": [
+        Case(fixed("/data/"), everyone(OK)),
+        Case(fixed("/data/"), everyone(NOT_ALLOWED), method="post", data={}),
+    ],
+    "data/latest/<path:name>": [Case(fixed("/data/latest/datapackage.json"), everyone(NOT_FOUND))],
+    "data/<str:version>/<path:name>": [
+        Case(fixed("/data/2025-07-04/datapackage.json"), everyone(NOT_FOUND)),
+        Case(fixed("/data/2025-07-04/../../sco_site/settings.py"), everyone(NOT_FOUND)),
+        Case(fixed("/data/2025-07-04/datapackage.json"), everyone(NOT_ALLOWED), method="post", data={}),
+    ],
     "healthz": [Case(fixed("/healthz"), everyone(OK))],
     # Uploads: served by the web server or the storage in production (SERVE_MEDIA off); never outside MEDIA_ROOT.
     "media/<path:path>": [

@@ -4,15 +4,20 @@ Uses the curated archive. Screenshots (home, summit, filtered document archive, 
 chairmanships, coverage, the SCO on a date, "Cite this", open data) are the ones the README shows.
 """
 
+import io
 import pathlib
 
 import bibtexparser
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.core.management import call_command
+
+from chairmanship.models import Document
 
 pytestmark = pytest.mark.browser
 
 BLOCKING_IMPACTS = {"serious", "critical"}
+DECLARATION = "astana-declaration-of-the-council-of-heads-of-state-of-the-shanghai-cooperation-organisation"
 
 
 @pytest.fixture(autouse=True)
@@ -65,9 +70,33 @@ def test_key_pages_are_accessible_and_saved_for_the_readme(live_server, archive,
     screenshot(shot)
 
 
+def test_the_open_data_page_is_accessible_and_its_files_download(live_server, archive, page, screenshot):
+    call_command("build_release", stdout=io.StringIO())
+    document = Document.objects.published().get(slug=DECLARATION)
+    document.summary += "\n"  # an edit the second release's changelog counts
+    document.save()
+    call_command("build_release", stdout=io.StringIO())
+    response = page.goto(live_server.url + "/data/")
+
+    assert response.status == 200
+    assert page.locator("h1").count() == 1
+    assert "Up to date" in page.locator(".release-status").inner_text()
+    assert page.get_by_role("table", name="Records added, changed and removed since release").is_visible()
+    assert page.get_by_role("table", name="Earlier releases, newest first").is_visible()
+    assert serious_violations(page) == []
+    screenshot("open-data")
+    for name in ("datapackage.json", "SHA256SUMS"):
+        address = page.get_by_role("link", name=name, exact=True).first.get_attribute("href")
+        download = page.request.get(live_server.url + address)
+        assert download.status == 200, name
+    package = page.request.get(live_server.url + "/data/latest/datapackage.json")
+    assert package.json()["name"] == "sco-chairmanship-archive"
+
+
 @pytest.mark.parametrize(
     "path",
     [
+        "/data/",
         "/summits/",
         "/chairmanships/kazakhstan-2023-2024/",
         "/initiatives/",
