@@ -171,14 +171,14 @@ class Table:
         linked = [ForeignKey((column.name,), column.link) for column in self.columns if column.link]
         return linked + list(self.foreign_keys)
 
-    def schema(self, *, suffix: str = "") -> dict:
+    def schema(self) -> dict:
         return {
             "fields": [column.descriptor() for column in self.columns],
             "primaryKey": list(self.key),
             "foreignKeys": [
                 {
                     "fields": list(foreign_key.fields),
-                    "reference": {"resource": foreign_key.table + suffix, "fields": list(foreign_key.reference)},
+                    "reference": {"resource": foreign_key.table, "fields": list(foreign_key.reference)},
                 }
                 for foreign_key in self.all_foreign_keys()
             ],

@@ -160,7 +160,9 @@ def test_the_json_files_hold_the_same_rows_as_the_csv_files_typed(archive):
     assert "Creative Commons Attribution 4.0 International" in (release.folder / "LICENCE.md").read_text()
 
 
-def test_an_empty_archive_makes_a_valid_empty_release(db, client):
+def test_an_empty_archive_makes_a_valid_empty_release(archive, client):
+    empty_the_database()
+
     assert "the first release" in build()
     release = releases.current_release()
 
