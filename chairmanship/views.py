@@ -506,6 +506,8 @@ class OnDateView(TemplateView):
     def refuse(self, value: str, error: ValueError, status: HTTPStatus):
         context = self.get_context_data(error=str(error), picked=value, founding_day=FOUNDING_DAY)
         return self.render_to_response(context, status=status)
+
+
 class CitationDownloadView(PublishedMixin, DetailView):
     """A published record's citation as a file for a reference manager: ``cite.bib``, ``cite.ris`` or
     ``cite.json`` beside its page (``chairmanship.citation``)."""
