@@ -36,6 +36,7 @@ venv: $(VENV)/.installed
 load: $(VENV)/.installed
 	DEBUG=1 $(PY) manage.py migrate --no-input
 	DEBUG=1 $(PY) manage.py load_archive
+	DEBUG=1 $(PY) manage.py build_release
 
 run: load
 	@echo ""

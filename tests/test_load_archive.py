@@ -122,9 +122,11 @@ def test_a_fixture_that_is_not_json_fails_naming_the_file(fixture_copy):
 
 
 def test_make_runs_load_step_twice_leaves_the_same_rows(tmp_path):
-    """Runs the real ``make load`` (migrate + load_archive, as ``make run`` does) twice on a scratch database."""
+    """Runs the real ``make load`` (migrate, load_archive, build_release, as ``make run`` does) twice on a scratch
+    database."""
     database = tmp_path / "scratch.sqlite3"
-    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    releases = tmp_path / "releases"
+    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "RELEASES_DIR": str(releases)}
     counts = []
     for _ in range(2):
         subprocess.run(
@@ -144,6 +146,8 @@ def test_make_runs_load_step_twice_leaves_the_same_rows(tmp_path):
                 }
             )
     assert counts[0] == counts[1]
+    # The first run publishes the open data release /data/ offers; the second finds nothing new to release.
+    assert len([folder for folder in releases.iterdir() if (folder / "datapackage.json").exists()]) == 1
     assert counts[0]["chairmanship_summit"] >= 25
     assert counts[0]["chairmanship_document"] > counts[0]["chairmanship_summit"]
 
