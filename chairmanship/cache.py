@@ -246,20 +246,18 @@ def cached_for_content(name: str, compute):
     """A value derived from archive content, kept until the content changes; computed afresh if the cache is down."""
     try:
         key = f"archive:derived:{content_version()}:{name}"
-        value = cache_call(cache.get, key)
     except CacheUnavailable:
         return compute()
-    if value is None:
-        value = compute()
-        with contextlib.suppress(CacheUnavailable):
-            cache_call(cache.set, key, value, PAGE_TIMEOUT)
-    return value
+    return _cached(key, compute, PAGE_TIMEOUT)
 
 
 def cached_by_key(name: str, compute, timeout: int = PAGE_TIMEOUT):
     """A value wholly determined by ``name`` (a digest of everything it is made from), so no change of content
     can make it stale: it is kept without the content version. Computed afresh if the cache is down."""
-    key = f"archive:keyed:{name}"
+    return _cached(f"archive:keyed:{name}", compute, timeout)
+
+
+def _cached(key: str, compute, timeout: int):
     try:
         value = cache_call(cache.get, key)
     except CacheUnavailable:

@@ -295,13 +295,9 @@ class PublishableQuerySet(SlugNaturalKeyQuerySet):
         corrections (``chairmanship.citation``)."""
         return self.prefetch_related("sources", "corrections")
 
-    def with_page_list(self, name: str, relation: str, queryset):
-        """Prefetches the first ``PAGE_LIST_LIMIT`` records of ``relation`` (from ``queryset``, in its order) as
-        ``<name>``, and annotates how many there are in all as ``<name>_total``, for a page's bounded list.
-
-        The total is a subquery of the record's own query, and the slice is a window in the prefetch's one
-        query: a page's query count and its length stay the same however many records there are.
-        """
+    def with_related_count(self, name: str, relation: str, queryset):
+        """Annotates ``<name>``: how many records of ``relation`` (from ``queryset``) each record has, as a
+        subquery of the record's own query (no extra query, however many there are)."""
         related_field = self.model._meta.get_field(relation).field.name
         total = (
             queryset.order_by()
@@ -309,9 +305,18 @@ class PublishableQuerySet(SlugNaturalKeyQuerySet):
             .annotate(total=models.Func(models.F("pk"), function="COUNT"))
             .values("total")
         )
-        return self.annotate(
-            **{f"{name}_total": Coalesce(models.Subquery(total, output_field=models.IntegerField()), 0)}
-        ).prefetch_related(models.Prefetch(relation, queryset=queryset[:PAGE_LIST_LIMIT], to_attr=name))
+        return self.annotate(**{name: Coalesce(models.Subquery(total, output_field=models.IntegerField()), 0)})
+
+    def with_page_list(self, name: str, relation: str, queryset):
+        """Prefetches the first ``PAGE_LIST_LIMIT`` records of ``relation`` (from ``queryset``, in its order) as
+        ``<name>``, and annotates how many there are in all as ``<name>_total``, for a page's bounded list.
+
+        The total is a subquery of the record's own query, and the slice is a window in the prefetch's one
+        query: a page's query count and its length stay the same however many records there are.
+        """
+        return self.with_related_count(f"{name}_total", relation, queryset).prefetch_related(
+            models.Prefetch(relation, queryset=queryset[:PAGE_LIST_LIMIT], to_attr=name)
+        )
 
 
 class StateQuerySet(PublishableQuerySet):
@@ -471,16 +476,9 @@ class SummitQuerySet(PublishableQuerySet):
     def with_coverage(self):
         """Annotates ``documents_recorded``, the summit's public documents, beside the count the sources
         report (``documents_reported``) and the source that reports it."""
-        recorded = (
-            Document.objects.published()
-            .order_by()
-            .filter(summit=models.OuterRef("pk"))
-            .annotate(total=models.Func(models.F("pk"), function="COUNT"))
-            .values("total")
+        return self.with_related_count("documents_recorded", "documents", Document.objects.published()).select_related(
+            "documents_reported_source"
         )
-        return self.annotate(
-            documents_recorded=Coalesce(models.Subquery(recorded, output_field=models.IntegerField()), 0)
-        ).select_related("documents_reported_source")
 
     @read_plan
     def for_coverage(self):

@@ -18,7 +18,6 @@ issued anew after a restore.
 """
 
 import datetime
-import hashlib
 import io
 import json
 import tarfile
@@ -32,6 +31,8 @@ from django.core import serializers
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
+
+from chairmanship.releases import sha256_of
 
 FORMAT = "sco-archive-backup"
 FORMAT_VERSION = 1
@@ -67,14 +68,6 @@ def applied_migrations() -> dict[str, list[str]]:
     for app_label, name in sorted(MigrationRecorder(connection).applied_migrations()):
         applied.setdefault(app_label, []).append(name)
     return applied
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1024 * 1024), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def media_files(media_root: Path) -> list[Path]:
