@@ -25,7 +25,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.utils import timezone
+from django.utils import timezone, translation
+
+from chairmanship import languages
 
 logger = logging.getLogger(__name__)
 
@@ -230,7 +232,9 @@ def is_cacheable_request(request) -> bool:
 def page_key(request, version: int) -> str:
     """Keyed by the absolute address: pages print it (canonical link, og:url, sitemap, feed and API links)."""
     accept = request.headers.get("Accept", "")
-    digest = hashlib.sha256(f"{request.build_absolute_uri()}\n{accept}".encode()).hexdigest()
+    # A page's address carries its language; the API's answers vary by the negotiated one.
+    language = languages.request_language(request)
+    digest = hashlib.sha256(f"{request.build_absolute_uri()}\n{accept}\n{language}".encode()).hexdigest()
     return f"archive:page:{version}:{digest}"
 
 
@@ -245,7 +249,7 @@ def is_storable(response) -> bool:
 def cached_for_content(name: str, compute):
     """A value derived from archive content, kept until the content changes; computed afresh if the cache is down."""
     try:
-        key = f"archive:derived:{content_version()}:{name}"
+        key = f"archive:derived:{content_version()}:{translation.get_language()}:{name}"
     except CacheUnavailable:
         return compute()
     return _cached(key, compute, PAGE_TIMEOUT)

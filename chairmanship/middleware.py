@@ -11,9 +11,11 @@ from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import HttpResponsePermanentRedirect
 from django.middleware.http import ConditionalGetMiddleware
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from chairmanship import cache as archive_cache
+from chairmanship import languages
 from chairmanship.health import database_unavailable, is_database_unavailable
 from chairmanship.redirects import moved_record_url
 
@@ -66,6 +68,26 @@ class AnonymousPageCacheMiddleware:
         return response
 
 
+class LanguageMiddleware:
+    """Speaks the request's language (``languages.request_language``) and says which it is.
+
+    Pages carry their language in the address, so only the API's answers vary by Accept-Language.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = languages.request_language(request)
+        with translation.override(language):
+            request.LANGUAGE_CODE = language
+            response = self.get_response(request)
+        if languages.is_negotiated(request):
+            patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+
 class DatabaseUnavailableMiddleware:
     """Answers 503 (``health.database_unavailable``), instead of a 500, while the database cannot be reached.
 
@@ -94,6 +116,7 @@ class SlugRedirectMiddleware:
         response = self.get_response(request)
         if response.status_code != HTTPStatus.NOT_FOUND or request.method not in ("GET", "HEAD"):
             return response
+        # Resolved and reversed in the request's language, so /ru/ addresses move to /ru/ addresses.
         target = moved_record_url(request.path_info)
         if target is None:
             return response

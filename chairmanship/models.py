@@ -20,10 +20,11 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.db.models.query import ModelIterable
 from django.db.models.signals import pre_save
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language_info
 
 from chairmanship import rich_text
+from chairmanship.languages import DEFAULT_LANGUAGE, TRANSLATED_FIELDS, field_suffix, language_suffixes
 from chairmanship.links import slug_path
 from chairmanship.validators import (
     FULL_TEXT_MAX_LENGTH,
@@ -207,8 +208,32 @@ def read_plan(method):
     return planned
 
 
+class KeptInEnglish:
+    """Saves a translated record with English active, so each translated field's own column (``title``, beside
+    ``title_en``...) always holds the English text, whatever language the request that saved it speaks."""
+
+    def save(self, *args, **kwargs):
+        with translation.override(DEFAULT_LANGUAGE):
+            return super().save(*args, **kwargs)
+
+
 class PublicRelationsQuerySet(models.QuerySet):
     """Joins related records so that a reader sees only the public ones, decided in SQL."""
+
+    def _post_init(self):
+        # django-modeltranslation's queryset would rewrite field names to the active language's columns and
+        # turn the default ordering into an explicit one (which then joins every GROUP BY). Queries here mean
+        # what they say in every language: a field name is its own column, and a query that wants the reader's
+        # language names it (languages.in_language).
+        self._rewrite = False
+        self._populate = None
+
+    def update(self, **kwargs):
+        # A translated field's own column is its English column's twin (KeptInEnglish): both change together.
+        for name in TRANSLATED_FIELDS.get(self.model.__name__, ()):
+            if name in kwargs:
+                kwargs.setdefault(f"{name}_{field_suffix(DEFAULT_LANGUAGE)}", kwargs[name])
+        return super().update(**kwargs)
 
     def planned(self):
         """This queryset in the fetch mode named by ``ARCHIVE_FETCH_MODE``.
@@ -348,7 +373,7 @@ class StateQuerySet(PublishableQuerySet):
         documents and initiatives bounded (``with_page_list``)."""
         return (
             self.with_page_list(
-                "listed_documents", "documents_signed", Document.objects.published().order_by("-date", "title")
+                "listed_documents", "documents_signed", Document.objects.published().order_by("-date", "title_en")
             )
             .with_page_list(
                 "listed_initiatives", "initiatives_proposed", Initiative.objects.published().order_by("title")
@@ -444,7 +469,7 @@ class ChairmanshipQuerySet(PublishableQuerySet):
     def for_detail(self):
         return (
             self.for_list()
-            .with_page_list("listed_documents", "documents", Document.objects.published().order_by("-date", "title"))
+            .with_page_list("listed_documents", "documents", Document.objects.published().order_by("-date", "title_en"))
             .with_page_list("listed_initiatives", "initiatives", Initiative.objects.published().order_by("title"))
             .prefetch_related(
                 models.Prefetch("figures", queryset=KeyFigure.objects.select_related("source")),
@@ -578,7 +603,7 @@ class InitiativeQuerySet(PublishableQuerySet):
         return self.for_archive().prefetch_related(
             models.Prefetch("proposers", queryset=State.objects.published().order_by("short_name")),
             "topics",
-            models.Prefetch("documents", queryset=Document.objects.published().order_by("-date", "title")),
+            models.Prefetch("documents", queryset=Document.objects.published().order_by("-date", "title_en")),
             "sources",
             "corrections",
         )
@@ -673,7 +698,7 @@ class Source(models.Model):
             return self.language
 
 
-class Topic(models.Model):
+class Topic(KeptInEnglish, models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=120, unique=True, validators=[one_line])
     description = models.TextField(blank=True, validators=long_text_validators(NOTE_MAX_LENGTH))
@@ -690,7 +715,7 @@ class Topic(models.Model):
         return (self.slug,)
 
 
-class Publishable(models.Model):
+class Publishable(KeptInEnglish, models.Model):
     """Editorial state shared by every public-facing model."""
 
     status = models.CharField(
@@ -749,14 +774,23 @@ class Publishable(models.Model):
         self._keep_old_address_working()
 
     def render_markdown(self) -> None:
-        """Stores the sanitised HTML of each Markdown field, and the summary's plain excerpt, beside them."""
+        """Stores the sanitised HTML of each Markdown field, and the summary's plain excerpt, beside them, in
+        every language the field is kept in."""
         for name in self.markdown_fields:
-            setattr(self, f"{name}_html", rich_text.to_html(getattr(self, name)))
-        self.summary_excerpt = rich_text.to_excerpt(self.summary)
+            for suffix in language_suffixes(type(self), name):
+                setattr(self, f"{name}_html{suffix}", rich_text.to_html(getattr(self, f"{name}{suffix}") or ""))
+        for suffix in language_suffixes(type(self), "summary"):
+            setattr(self, f"summary_excerpt{suffix}", rich_text.to_excerpt(getattr(self, f"summary{suffix}") or ""))
 
     @classmethod
     def rendered_fields(cls) -> tuple[str, ...]:
-        return (*(f"{name}_html" for name in cls.markdown_fields), "summary_excerpt")
+        """Every column ``render_markdown()`` writes, the untranslated names included."""
+        pairs = [*((f"{name}_html", name) for name in cls.markdown_fields), ("summary_excerpt", "summary")]
+        return tuple(
+            dict.fromkeys(
+                f"{target}{suffix}" for target, source in pairs for suffix in ("", *language_suffixes(cls, source))
+            )
+        )
 
     @classmethod
     def from_db(cls, db, field_names, values, *, fetch_mode=None):
@@ -1048,7 +1082,8 @@ class Document(Publishable):
     markdown_fields = ("summary", "full_text")
 
     class Meta(Publishable.Meta):
-        ordering = ("-date", "title")
+        # The English title breaks ties in every language: one order, read from one index (translation.py).
+        ordering = ("-date", "title_en")
         permissions = [("publish_document", "Can publish, schedule and unpublish documents")]
         constraints = [
             *Publishable.Meta.constraints,
@@ -1066,7 +1101,7 @@ class Document(Publishable):
             # page's ids are read from the index alone however deep the page (SQLite has no INCLUDE and builds
             # the plain index: settings silence the warning that says so).
             models.Index(
-                fields=["-date", "title"],
+                fields=["-date", "title_en"],
                 name="document_archive_order",
                 include=["id", "status", "published_at", "document_type"],
             ),
@@ -1106,7 +1141,7 @@ class Initiative(Publishable):
         ordering = ("title",)
         permissions = [("publish_initiative", "Can publish, schedule and unpublish initiatives")]
         # The home page's newest initiatives (InitiativeQuerySet.latest) read the first rows of this index.
-        indexes = [models.Index(fields=["-published_at", "title"], name="initiative_latest")]
+        indexes = [models.Index(fields=["-published_at", "title_en"], name="initiative_latest")]
 
     def __str__(self):
         return self.title
@@ -1115,7 +1150,7 @@ class Initiative(Publishable):
         return slug_path("chairmanship:initiative_detail", self.slug)
 
 
-class KeyFigure(models.Model):
+class KeyFigure(KeptInEnglish, models.Model):
     """A number the sources report about a chairmanship or a summit, with its unit and qualifier."""
 
     slug = models.SlugField(max_length=120, unique=True)

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
@@ -11,8 +12,11 @@ urlpatterns = [
     path("api/", include("chairmanship.api.urls")),
     path("preview/", include("chairmanship.preview_urls")),
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media_file, name="media"),
+] + i18n_patterns(
+    # English unprefixed, as every address was before; /ru/ and /zh-hans/ for the SCO's official languages.
     path("", include("chairmanship.urls")),
-]
+    prefix_default_language=False,
+)
 
 if settings.BENCHMARK_ENDPOINTS:
     urlpatterns.insert(0, path("", include("bench.endpoints")))
