@@ -12,11 +12,9 @@ urlpatterns = [
     path("api/", include("chairmanship.api.urls")),
     path("preview/", include("chairmanship.preview_urls")),
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media_file, name="media"),
-] + i18n_patterns(
     # English unprefixed, as every address was before; /ru/ and /zh-hans/ for the SCO's official languages.
-    path("", include("chairmanship.urls")),
-    prefix_default_language=False,
-)
+    *i18n_patterns(path("", include("chairmanship.urls")), prefix_default_language=False),
+]
 
 if settings.BENCHMARK_ENDPOINTS:
     urlpatterns.insert(0, path("", include("bench.endpoints")))
