@@ -3,6 +3,9 @@
 A section holds at most ``limit`` addresses (the sitemap protocol's 50 000) and goes on over pages
 (``?p=2``) that the index lists, so the archive can grow past that without a sitemap search engines refuse.
 Each page reads only the columns an address needs (slug and time of change), never whole records.
+
+Every page is listed in each archive language (English unprefixed, /ru/, /zh-hans/), each entry naming its
+other languages as ``hreflang`` alternates and English as x-default.
 """
 
 from functools import cached_property
@@ -13,10 +16,37 @@ from django.db.models import Count, Max
 from django.urls import reverse
 
 from chairmanship.feeds import addressable
+from chairmanship.languages import LANGUAGE_CODES
 from chairmanship.models import Chairmanship, Document, Initiative, State, Summit
 
 
-class PublicRecordSitemap(Sitemap):
+class MultilingualSitemap(Sitemap):
+    i18n = True
+    languages = list(LANGUAGE_CODES)
+    alternates = True
+    x_default = True
+
+
+class LanguagePairs:
+    """The (record, language) entries of a section in the order Django's multilingual sitemap lists them, read
+    from the database a page at a time (Django's own list would load every record for every page)."""
+
+    def __init__(self, records, languages):
+        self.records, self.languages = records, languages
+
+    def count(self) -> int:
+        return self.records.count() * len(self.languages)
+
+    def __getitem__(self, entries: slice):
+        per_record = len(self.languages)
+        first = entries.start // per_record
+        records = self.records[first : -(-entries.stop // per_record)]
+        pairs = [(record, language) for record in records for language in self.languages]
+        offset = entries.start - first * per_record
+        return pairs[offset : offset + entries.stop - entries.start]
+
+
+class PublicRecordSitemap(MultilingualSitemap):
     model = None
     changefreq = "monthly"
 
@@ -25,6 +55,9 @@ class PublicRecordSitemap(Sitemap):
 
     def lastmod(self, record):
         return record.updated_at
+
+    def _items(self):
+        return LanguagePairs(self.items(), self._languages())
 
     @cached_property
     def paginator(self):
@@ -37,7 +70,7 @@ class PublicRecordSitemap(Sitemap):
         (Django's default reads every item of the section to find the latest.)
         """
         totals = self.items().order_by().aggregate(count=Count("pk"), latest=Max("updated_at"))
-        self.paginator.count = totals["count"]
+        self.paginator.count = totals["count"] * len(self.languages)
         return totals["latest"]
 
 
@@ -64,7 +97,7 @@ class ChairmanshipSitemap(PublicRecordSitemap):
     priority = 0.7
 
 
-class SectionSitemap(Sitemap):
+class SectionSitemap(MultilingualSitemap):
     """The home page and the archive's list pages."""
 
     changefreq = "weekly"

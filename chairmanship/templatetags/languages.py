@@ -5,8 +5,11 @@ text marked ``lang="en"`` (so a screen reader switches voice) with a visible not
 A summary in Russian or Chinese is the archive's own translation of its English summary, and says so.
 """
 
+from dataclasses import dataclass
+
 from django import template
 from django.conf import settings
+from django.http import HttpRequest
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -53,20 +56,35 @@ def translated_text(record, field: str = "summary"):
     }
 
 
+@dataclass(frozen=True)
+class Alternate:
+    """A page in one archive language, for the switcher and the head's ``hreflang`` links."""
+
+    code: str
+    name: str
+    path: str
+    current: bool
+    request: HttpRequest
+
+    def url(self) -> str:
+        # Absolute, as hreflang links must be; built only when asked for (an error page for a host that is
+        # not allowed never asks).
+        return self.request.build_absolute_uri(self.path)
+
+
 @register.simple_tag(takes_context=True)
-def language_alternates(context) -> list[dict]:
-    """The page in each archive language: code, name, absolute address, and whether it is the reader's."""
+def language_alternates(context, path: str | None = None) -> list[Alternate]:
+    """This page (or the page at ``path``, in any language) in each archive language."""
     request = context["request"]
-    query = request.META.get("QUERY_STRING", "")
+    query = "" if path else request.META.get("QUERY_STRING", "")
     current = translation.get_language()
     return [
-        {
-            "code": code,
-            "name": name,
-            "url": request.build_absolute_uri(
-                languages.prefixed_path(request.path, code) + (f"?{query}" if query else "")
-            ),
-            "current": code == current,
-        }
+        Alternate(
+            code=code,
+            name=name,
+            path=languages.prefixed_path(path or request.path, code) + (f"?{query}" if query else ""),
+            current=code == current,
+            request=request,
+        )
         for code, name in settings.LANGUAGES
     ]
