@@ -5,7 +5,6 @@ violation. The README's Russian and Chinese summit screenshots come from here.""
 import pytest
 
 from tests import factories
-
 from tests.browser.test_public_pages import ASTANA_DECLARATION, serious_violations
 
 pytestmark = pytest.mark.browser
