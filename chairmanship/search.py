@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import Lexeme, SearchQuery, SearchVectorExact, SearchVectorField
 from django.db import connections
-from django.db.models import Case, Expression, F, IntegerField, Q, Value, When
+from django.db.models import Case, Expression, F, Func, IntegerField, Q, TextField, Value, When
 from django.db.models.expressions import OrderBy, RawSQL
 from django.db.models.functions import Coalesce, NullIf
 from django.db.models.lookups import IContains
@@ -114,7 +114,8 @@ def in_language(model, path: str, language: str):
         model = model._meta.get_field(relation).related_model
     if language == DEFAULT_LANGUAGE or name not in TRANSLATED_FIELDS.get(model.__name__, ()):
         return F(path)  # the field's own column holds English (models.KeptInEnglish)
-    return Coalesce(NullIf(F(f"{path}_{field_suffix(language)}"), Value("")), F(path))
+    translated = NullIf(F(f"{path}_{field_suffix(language)}"), Value(""), output_field=TextField())
+    return Coalesce(translated, F(path), output_field=TextField())
 
 
 # --- How each kind of index is queried ----------------------------------------------------------------
@@ -147,6 +148,16 @@ class StoredColumn(Expression):
         return [self]
 
 
+class Lowered(Func):
+    """Lower-cased text, whatever its alphabet (SQLite's own lower() and LIKE fold only ASCII letters)."""
+
+    function = "LOWER"
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function=search_text.SQLITE_LOWER, **extra_context)
+
+
 class ContainsMatcher:
     """``icontains`` on each field in the reader's language: for the small tables, and for a database without
     a full-text index."""
@@ -164,7 +175,7 @@ class ContainsMatcher:
         for term in terms:
             any_field = Q()
             for field in fields:
-                any_field |= Q(IContains(field, term.word))
+                any_field |= Q(IContains(Lowered(field), term.word.lower()))
             condition &= any_field
         return condition
 

@@ -28,6 +28,8 @@ import snowballstemmer
 CHINESE = "zh-hans"
 # The SQLite function the Russian and Chinese FTS5 triggers call (registered on every connection).
 SQLITE_FUNCTION = "sco_search_words"
+# SQLite's lower() and LIKE fold ASCII letters only: "казахстан" would not find "Казахстан".
+SQLITE_LOWER = "sco_lower"
 
 WORD = re.compile(r"[^\W_]+")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -76,10 +78,15 @@ def register_sqlite_function(sender=None, connection=None, **kwargs) -> None:
     """
     if connection.vendor == "sqlite":
         connection.connection.create_function(SQLITE_FUNCTION, 2, _sqlite_index_words, deterministic=True)
+        connection.connection.create_function(SQLITE_LOWER, 1, _sqlite_lower, deterministic=True)
 
 
 def _sqlite_index_words(language, text):
     return index_words(text, language)
+
+
+def _sqlite_lower(text):
+    return text.lower() if isinstance(text, str) else text
 
 
 # --- The indexed text ---------------------------------------------------------------------------------------
