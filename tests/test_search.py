@@ -425,6 +425,27 @@ def test_a_deleted_record_leaves_every_language_index():
             assert titles(matching(Document.objects.all(), query)) == []
 
 
+@pytest.mark.parametrize(("address", "query"), [("/ru/search/", "соглашение"), ("/zh-hans/search/", "协定")])
+def test_a_search_page_in_another_language_costs_one_query_per_content_type_however_many_match(
+    client, django_assert_num_queries, address, query
+):
+    """Guards against a query per result (or per language) on the Russian and Chinese search pages."""
+
+    def add(count):
+        for _ in range(count):
+            DocumentFactory(title="Agreement", title_ru="Соглашение", title_zh_hans="协定")
+            DocumentFactory(title="Agreement")  # found through its English text in neither language
+            InitiativeFactory(title="Agreement", summary_ru="Соглашение", summary_zh_hans="协定")
+            SummitFactory(theme="Agreement", theme_ru="Соглашение", theme_zh_hans="协定")
+            StateFactory(short_name="Agreement", short_name_ru="Соглашение", short_name_zh_hans="协定")
+
+    for count in (1, 19):
+        add(count)
+        with django_assert_num_queries(5):
+            response = client.get(address, {"q": query})
+        assert response.content.decode().count("<mark>") >= 4
+
+
 # --- The indexes ----------------------------------------------------------------------------------------------
 
 
