@@ -53,6 +53,8 @@ SNIPPET_LENGTH = 240
 # The last word matches as the start of a word only from this length on: a one- or two-letter prefix
 # would match most of the archive and only make the query slow.
 PREFIX_MIN_LENGTH = 3
+# The rest of a word after a matched start: letters, except the ideographs of a language without spaces.
+WORD_REST = r"[^\W\d_\u2e80-\u9fff\uf900-\ufaff]*"
 # A record's rank by how many field groups (title first) it takes to hold every word of the query.
 TIER_RANKS = (3, 2, 1)
 
@@ -396,7 +398,9 @@ def ranked(queryset, query: str, *, limit: int = RESULTS_PER_TYPE, language: str
 
 
 def highlight(text: str, words: list[str]) -> SafeString:
-    """``text`` as safe HTML with every occurrence of ``words`` wrapped in <mark>.
+    """``text`` as safe HTML with every occurrence of ``words`` wrapped in <mark>, to the end of the word
+    it starts (a stem marks the word it was found in: "соглашен" marks "Соглашение"; Chinese, written
+    without spaces, only the word itself).
 
     The text is cut at the matches and every piece is escaped before any tag is added, so a record
     containing markup is shown as text and never run, and a word like "amp" cannot split an entity.
@@ -405,7 +409,7 @@ def highlight(text: str, words: list[str]) -> SafeString:
         return escape(text)
     # Longest first, so the longer of two overlapping words is the one marked.
     alternatives = sorted(words, key=len, reverse=True)
-    pattern = re.compile("|".join(re.escape(word) for word in alternatives), re.IGNORECASE)
+    pattern = re.compile("(?:" + "|".join(re.escape(word) for word in alternatives) + ")" + WORD_REST, re.IGNORECASE)
     pieces, position = [], 0
     for match in pattern.finditer(text):
         pieces.append(escape(text[position : match.start()]))
@@ -434,6 +438,8 @@ def search(query: str, *, per_type: int = RESULTS_PER_TYPE) -> list[SearchResult
     if not words:
         return []
     query = " ".join(words)
+    # A stemmed index also finds other forms of a word ("соглашение" for "соглашения"): mark them too.
+    marked = list(dict.fromkeys([*words, *(stem for word in words if len(stem := search_text.stem(word)) >= 3)]))
     results = []
     for scope in SCOPES:
         records = scope.model.objects.published()
@@ -441,7 +447,7 @@ def search(query: str, *, per_type: int = RESULTS_PER_TYPE) -> list[SearchResult
             records = records.select_related(*scope.related)
         for record in ranked(records, query, limit=per_type, language=language):
             title = scope.title_of(record)
-            snippet = excerpt(scope.snippet_of(record), words)
+            snippet = excerpt(scope.snippet_of(record), marked)
             results.append(
                 SearchResult(
                     kind=scope.kind,
@@ -449,8 +455,8 @@ def search(query: str, *, per_type: int = RESULTS_PER_TYPE) -> list[SearchResult
                     url=record.get_absolute_url(),
                     snippet=snippet,
                     rank=record.search_rank,
-                    title_html=highlight(title, words),
-                    snippet_html=highlight(snippet, words),
+                    title_html=highlight(title, marked),
+                    snippet_html=highlight(snippet, marked),
                 )
             )
     results.sort(key=lambda result: (-result.rank, result.title.casefold()))
