@@ -7,10 +7,12 @@ class ChairmanshipConfig(AppConfig):
     verbose_name = "SCO Chairmanship Archive"
 
     def ready(self):
-        from chairmanship import cache
+        from chairmanship import cache, search_text
 
         # Any change to archive content invalidates every cached public response.
         cache.connect_signals(self.get_models())
+        # The search indexes that need Python to prepare their words follow every save.
+        search_text.connect_signals(self.get_models())
 
 
 class ArchiveAdminConfig(admin_apps.AdminConfig):

@@ -23,7 +23,7 @@ from django.db.models.signals import pre_save
 from django.utils import timezone, translation
 from django.utils.translation import get_language_info
 
-from chairmanship import rich_text
+from chairmanship import rich_text, search_text
 from chairmanship.languages import DEFAULT_LANGUAGE, TRANSLATED_FIELDS, field_suffix, language_suffixes
 from chairmanship.links import slug_path
 from chairmanship.validators import (
@@ -309,7 +309,9 @@ class PublishableQuerySet(SlugNaturalKeyQuerySet):
         objs = list(objs)
         for record in objs:
             record.render_markdown()
-        return super().bulk_create(objs, *args, **kwargs)
+        created = super().bulk_create(objs, *args, **kwargs)
+        search_text.index_records(self.model, created, self.db)
+        return created
 
     def awaiting_review(self):
         return self.filter(status=PublicationStatus.REVIEW)

@@ -1,10 +1,17 @@
-"""Site search across every public content type, ranked and highlighted.
+"""Site search across every public content type, ranked and highlighted, in the reader's language.
 
 ``search(query)`` is the search page's entry point; ``matching(queryset, query)`` narrows any queryset
 to the records holding every word of a query, and is what the archive's and the API's ``search`` filter
 call. Both read the full-text index of the large tables (documents and initiatives, built by migration
-0006): a stored ``tsvector`` column with a GIN index on PostgreSQL, an FTS5 table on SQLite. The small
-tables (summits, states, chairmanships) are matched with ``icontains``.
+0012), one per language: a ``tsvector`` column with a GIN index on PostgreSQL, an FTS5 table on SQLite. The
+small tables (summits, states, chairmanships) are matched with ``icontains``.
+
+The reader's language (``get_language()``: the page's address, or the API's ``?lang=``/Accept-Language)
+chooses the index. Each index holds the text as that language's reader sees it: the title and summary in
+that language, or in English where they are not yet translated, and the full text (English only). Words
+are stemmed (English and Russian: "agreements" finds "agreement", "соглашения" finds "соглашение") and
+Chinese is cut into words (``chairmanship.search_text``), so "上海" and "峰会" are found inside a title
+written without spaces. A query in one language only meets text in it and the English shown beside it.
 
 The rules are the same on every database:
 
@@ -15,7 +22,8 @@ The rules are the same on every database:
 - A record ranks by the most prominent fields that hold every word: all in the title (rank 3); else all
   in the title or the summary, or another descriptive field (rank 2); else with some word only in the
   full text (rank 1). So a title hit ranks above a summary-only hit, which ranks above a full-text-only
-  hit. Within a rank, records keep the model's usual order (newest documents first).
+  hit. Within a rank, records keep the model's usual order (newest documents first); on a Russian or
+  Chinese page, records with a title in that language come before those still shown in English.
 
 Ranking by tiers keeps the search cheap when many records match: the database reads the tiers in turn
 and stops once a page of results is found, so the lower tiers are never read, and no match is scored.
@@ -26,12 +34,17 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import Lexeme, SearchQuery, SearchVectorExact, SearchVectorField
 from django.db import connections
-from django.db.models import Case, Expression, F, IntegerField, Q, Value, When
+from django.db.models import Case, Expression, F, Func, IntegerField, Q, TextField, Value, When
 from django.db.models.expressions import OrderBy, RawSQL
+from django.db.models.functions import Coalesce, NullIf
+from django.db.models.lookups import IContains
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import get_language
 
+from chairmanship import search_text
+from chairmanship.languages import DEFAULT_LANGUAGE, TRANSLATED_FIELDS, field_suffix, supported
 from chairmanship.models import Chairmanship, Document, Initiative, State, Summit
 
 MAX_WORDS = 8  # the words of a query the search page looks for
@@ -40,13 +53,17 @@ SNIPPET_LENGTH = 240
 # The last word matches as the start of a word only from this length on: a one- or two-letter prefix
 # would match most of the archive and only make the query slow.
 PREFIX_MIN_LENGTH = 3
+# The rest of a word after a matched start: letters, except the ideographs of a language without spaces.
+WORD_REST = r"[^\W\d_\u2e80-\u9fff\uf900-\ufaff]*"
 # A record's rank by how many field groups (title first) it takes to hold every word of the query.
 TIER_RANKS = (3, 2, 1)
 
-WORD = re.compile(r"[^\W_]+")
-# The index's text search configuration on PostgreSQL (see migration 0006 for why "simple").
-POSTGRESQL_CONFIG = "simple"
-POSTGRESQL_WEIGHTS = "ABC"  # title, summary, full text (migration 0006)
+# Each language's text search configuration on PostgreSQL (migration 0012): Chinese words come cut and
+# stemmed by chairmanship.search_text, so "simple" only lower-cases them.
+POSTGRESQL_CONFIGS = {"en": "sco_english", "ru": "sco_russian", "zh-hans": "simple"}
+POSTGRESQL_WEIGHTS = "ABC"  # title, summary, full text (migration 0012)
+# The indexes whose words chairmanship.search_text prepares, by database: a query's words are prepared alike.
+PREPARED_IN_PYTHON = {"postgresql": {"zh-hans"}, "sqlite": {"ru", "zh-hans"}}
 
 
 @dataclass(frozen=True)
@@ -68,16 +85,39 @@ class Term:
     prefix: bool = False
 
 
-def query_words(query: str) -> list[str]:
-    """The distinct words of a query in the order typed, lower-cased; punctuation only separates words."""
-    return list(dict.fromkeys(word.lower() for word in WORD.findall(query)))
+def reader_language() -> str:
+    """The language of the page or API answer being made (English outside a request)."""
+    return supported(get_language() or "") or DEFAULT_LANGUAGE
 
 
-def query_terms(words: list[str]) -> list[Term]:
+def query_words(query: str, language: str = DEFAULT_LANGUAGE) -> list[str]:
+    """The distinct words of a query in the order typed, lower-cased; punctuation only separates words.
+
+    Chinese is cut into words as the Chinese index is.
+    """
+    return list(dict.fromkeys(search_text.words(query, language)))
+
+
+def query_terms(words: list[str], *, stemmed: bool = False) -> list[Term]:
+    """The terms looked up for ``words``: stemmed here when the index's words were (``search_text``)."""
+    if stemmed:
+        words = list(dict.fromkeys(search_text.stem(word) for word in words))
     terms = [Term(word) for word in words]
     if terms and len(terms[-1].word) >= PREFIX_MIN_LENGTH:
         terms[-1] = Term(terms[-1].word, prefix=True)
     return terms
+
+
+def in_language(model, path: str, language: str):
+    """A field (``state__short_name`` too) as a reader of ``language`` sees it: its text in that language,
+    else its English text."""
+    *relations, name = path.split("__")
+    for relation in relations:
+        model = model._meta.get_field(relation).related_model
+    if language == DEFAULT_LANGUAGE or name not in TRANSLATED_FIELDS.get(model.__name__, ()):
+        return F(path)  # the field's own column holds English (models.KeptInEnglish)
+    translated = NullIf(F(f"{path}_{field_suffix(language)}"), Value(""), output_field=TextField())
+    return Coalesce(translated, F(path), output_field=TextField())
 
 
 # --- How each kind of index is queried ----------------------------------------------------------------
@@ -110,11 +150,25 @@ class StoredColumn(Expression):
         return [self]
 
 
-class ContainsMatcher:
-    """``icontains`` on each field: for the small tables, and for a database without a full-text index."""
+class Lowered(Func):
+    """Lower-cased text, whatever its alphabet (SQLite's own lower() and LIKE fold only ASCII letters)."""
 
-    def __init__(self, *groups: tuple[str, ...]):
-        self.groups = groups  # groups of fields, most prominent first
+    function = "LOWER"
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function=search_text.SQLITE_LOWER, **extra_context)
+
+
+class ContainsMatcher:
+    """``icontains`` on each field in the reader's language: for the small tables, and for a database without
+    a full-text index."""
+
+    stemmed = False
+
+    def __init__(self, model, language: str, *groups: tuple[str, ...]):
+        # groups of fields, most prominent first
+        self.groups = tuple(tuple(in_language(model, path, language) for path in group) for group in groups)
 
     def within(self, terms: list[Term], depth: int) -> Q:
         """Every word occurs in a field of the first ``depth`` groups."""
@@ -122,16 +176,19 @@ class ContainsMatcher:
         condition = Q()
         for term in terms:
             any_field = Q()
-            for field_name in fields:
-                any_field |= Q(**{f"{field_name}__icontains": term.word})
+            for field in fields:
+                any_field |= Q(IContains(Lowered(field), term.word.lower()))
             condition &= any_field
         return condition
 
 
 class PostgresqlMatcher:
-    """The stored, weighted ``search_vector`` column and its GIN index."""
+    """A language's stored, weighted ``search_vector_<language>`` column and its GIN index."""
 
-    def __init__(self, column_count: int):
+    def __init__(self, language: str, column_count: int):
+        self.column = f"search_vector_{field_suffix(language)}"
+        self.config = POSTGRESQL_CONFIGS[language]
+        self.stemmed = language in PREPARED_IN_PYTHON["postgresql"]
         self.column_count = column_count
 
     def within(self, terms: list[Term], depth: int) -> Q:
@@ -143,8 +200,8 @@ class PostgresqlMatcher:
                 words.append(Lexeme(term.word, prefix=term.prefix))
             else:
                 words.append(any_of([Lexeme(term.word, prefix=term.prefix, weight=weight) for weight in weights]))
-        vector = StoredColumn("search_vector", SearchVectorField())
-        return Q(SearchVectorExact(vector, SearchQuery(all_of(words), config=POSTGRESQL_CONFIG)))
+        vector = StoredColumn(self.column, SearchVectorField())
+        return Q(SearchVectorExact(vector, SearchQuery(all_of(words), config=self.config)))
 
 
 def _balanced(lexemes: list, combine):
@@ -164,10 +221,11 @@ def any_of(lexemes: list):
 
 
 class SqliteMatcher:
-    """The FTS5 table ``<table>_search`` over the model's table (its rowid is the record's id)."""
+    """A language's FTS5 table ``<table>_search_<language>`` (its rowid is the record's id)."""
 
-    def __init__(self, table: str, columns: tuple[str, ...]):
-        self.index, self.columns = f"{table}_search", columns
+    def __init__(self, table: str, language: str, columns: tuple[str, ...]):
+        self.index, self.columns = f"{table}_search_{field_suffix(language)}", columns
+        self.stemmed = language in PREPARED_IN_PYTHON["sqlite"]
 
     def within(self, terms: list[Term], depth: int) -> Q:
         """Every word occurs in the first ``depth`` columns."""
@@ -191,12 +249,12 @@ class FullTextIndex:
 
     columns: tuple[str, ...]
 
-    def matcher(self, model, vendor: str):
+    def matcher(self, model, vendor: str, language: str):
         if vendor == "postgresql":
-            return PostgresqlMatcher(len(self.columns))
+            return PostgresqlMatcher(language, len(self.columns))
         if vendor == "sqlite":
-            return SqliteMatcher(model._meta.db_table, self.columns)
-        return ContainsMatcher(*((column,) for column in self.columns))
+            return SqliteMatcher(model._meta.db_table, language, self.columns)
+        return ContainsMatcher(model, language, *((column,) for column in self.columns))
 
 
 INDEXES = {
@@ -217,11 +275,18 @@ class Scope:
     fields: tuple[tuple[str, ...], ...]
     related: tuple[str, ...] = ()
 
-    def matcher(self, queryset):
+    def matcher(self, queryset, language: str):
         index = INDEXES.get(self.model)
         if index is None:
-            return ContainsMatcher(*self.fields)
-        return index.matcher(self.model, connections[queryset.db].vendor)
+            return ContainsMatcher(self.model, language, *self.fields)
+        return index.matcher(self.model, connections[queryset.db].vendor, language)
+
+    def own_language(self, language: str) -> Q | None:
+        """The records with their own text in ``language`` (a title in it), ranked before those shown in
+        English; None where every record is in its own language."""
+        if language == DEFAULT_LANGUAGE or "title" not in TRANSLATED_FIELDS.get(self.model.__name__, ()):
+            return None
+        return Q(**{f"title_{field_suffix(language)}__gt": ""})
 
     def title_of(self, record) -> str:
         return str(record)
@@ -265,16 +330,19 @@ def _scope(queryset) -> Scope:
     return SCOPE_OF[queryset.model]
 
 
-def matching(queryset, query: str):
-    """The records of ``queryset`` holding every word of ``query``; none when it holds no word.
+def matching(queryset, query: str, *, language: str | None = None):
+    """The records of ``queryset`` holding every word of ``query`` in ``language`` (the reader's by default);
+    none when it holds no word.
 
     The archive's and the API's ``search`` filter. The order is left to the caller.
     """
-    terms = query_terms(query_words(query))
+    language = language or reader_language()
+    scope = _scope(queryset)
+    matcher = scope.matcher(queryset, language)
+    terms = query_terms(query_words(query, language), stemmed=matcher.stemmed)
     if not terms:
         return queryset.none()
-    scope = _scope(queryset)
-    return queryset.filter(scope.matcher(queryset).within(terms, len(scope.fields)))
+    return queryset.filter(matcher.within(terms, len(scope.fields)))
 
 
 def _nulls_last(name: str) -> OrderBy:
@@ -285,18 +353,21 @@ def _nulls_last(name: str) -> OrderBy:
     return field.desc(nulls_last=True) if name.startswith("-") else field.asc(nulls_last=True)
 
 
-def ranked(queryset, query: str, *, limit: int = RESULTS_PER_TYPE) -> list:
-    """The best ``limit`` records of ``queryset`` matching ``query``, best first, each with ``search_rank``.
+def ranked(queryset, query: str, *, limit: int = RESULTS_PER_TYPE, language: str | None = None) -> list:
+    """The best ``limit`` records of ``queryset`` matching ``query`` in ``language`` (the reader's by
+    default), best first, each with ``search_rank``.
 
     One query. For an indexed model it reads the tiers one after the other (a UNION ALL of one
-    ordered, limited SELECT per tier) and the database stops as soon as ``limit`` records are found;
-    each tier leaves out the records of the tiers above it.
+    ordered, limited SELECT per tier; in Russian or Chinese, one for the records with a title in that
+    language, then one for those shown in English) and the database stops as soon as ``limit`` records are
+    found; each tier leaves out the records of the tiers above it.
     """
-    terms = query_terms(query_words(query))
+    language = language or reader_language()
+    scope = _scope(queryset)
+    matcher = scope.matcher(queryset, language)
+    terms = query_terms(query_words(query, language), stemmed=matcher.stemmed)
     if not terms:
         return []
-    scope = _scope(queryset)
-    matcher = scope.matcher(queryset)
     ordering = [*(_nulls_last(name) for name in queryset.model._meta.ordering), "pk"]
     tiers = [matcher.within(terms, depth) for depth in range(1, len(scope.fields) + 1)]
     if isinstance(matcher, ContainsMatcher):
@@ -306,15 +377,19 @@ def ranked(queryset, query: str, *, limit: int = RESULTS_PER_TYPE) -> list:
             output_field=IntegerField(),
         )
         return list(queryset.filter(tiers[-1]).annotate(search_rank=rank).order_by("-search_rank", *ordering)[:limit])
+    own = scope.own_language(language)
     selects, params = [], []
     for depth, tier in enumerate(tiers):
         part = queryset.filter(tier)
         if depth:
             part = part.exclude(tiers[depth - 1])
-        part = part.annotate(search_rank=Value(TIER_RANKS[depth])).order_by(*ordering)[:limit]
-        sql, part_params = part.query.sql_with_params()
-        selects.append(f"SELECT * FROM ({sql}) AS tier_{depth}")  # noqa: S608 (Django's own SQL; values are parameters)
-        params.extend(part_params)
+        part = part.annotate(search_rank=Value(TIER_RANKS[depth]))
+        for group, records in enumerate([part] if own is None else [part.filter(own), part.exclude(own)]):
+            records = records.order_by(*ordering)[:limit]
+            sql, part_params = records.query.sql_with_params()
+            # Django's own SQL; values are parameters.
+            selects.append(f"SELECT * FROM ({sql}) AS tier_{depth}_{group}")  # noqa: S608
+            params.extend(part_params)
     # Without an outer ORDER BY both databases read the tiers in turn and stop at the limit.
     statement = " UNION ALL ".join(selects) + f" LIMIT {int(limit)}"
     records = list(queryset.model._default_manager.db_manager(queryset.db).raw(statement, params))
@@ -323,7 +398,9 @@ def ranked(queryset, query: str, *, limit: int = RESULTS_PER_TYPE) -> list:
 
 
 def highlight(text: str, words: list[str]) -> SafeString:
-    """``text`` as safe HTML with every occurrence of ``words`` wrapped in <mark>.
+    """``text`` as safe HTML with every occurrence of ``words`` wrapped in <mark>, to the end of the word
+    it starts (a stem marks the word it was found in: "соглашен" marks "Соглашение"; Chinese, written
+    without spaces, only the word itself).
 
     The text is cut at the matches and every piece is escaped before any tag is added, so a record
     containing markup is shown as text and never run, and a word like "amp" cannot split an entity.
@@ -332,7 +409,7 @@ def highlight(text: str, words: list[str]) -> SafeString:
         return escape(text)
     # Longest first, so the longer of two overlapping words is the one marked.
     alternatives = sorted(words, key=len, reverse=True)
-    pattern = re.compile("|".join(re.escape(word) for word in alternatives), re.IGNORECASE)
+    pattern = re.compile("(?:" + "|".join(re.escape(word) for word in alternatives) + ")" + WORD_REST, re.IGNORECASE)
     pieces, position = [], 0
     for match in pattern.finditer(text):
         pieces.append(escape(text[position : match.start()]))
@@ -354,19 +431,23 @@ def excerpt(text: str, words: list[str], length: int = SNIPPET_LENGTH) -> str:
 
 
 def search(query: str, *, per_type: int = RESULTS_PER_TYPE) -> list[SearchResult]:
-    """Public records matching every word of ``query``, best first. One query per content type."""
-    words = query_words(query)[:MAX_WORDS]
+    """Public records matching every word of ``query`` in the reader's language, best first. One query per
+    content type."""
+    language = reader_language()
+    words = query_words(query, language)[:MAX_WORDS]
     if not words:
         return []
     query = " ".join(words)
+    # A stemmed index also finds other forms of a word ("соглашение" for "соглашения"): mark them too.
+    marked = list(dict.fromkeys([*words, *(stem for word in words if len(stem := search_text.stem(word)) >= 3)]))
     results = []
     for scope in SCOPES:
         records = scope.model.objects.published()
         if scope.related:
             records = records.select_related(*scope.related)
-        for record in ranked(records, query, limit=per_type):
+        for record in ranked(records, query, limit=per_type, language=language):
             title = scope.title_of(record)
-            snippet = excerpt(scope.snippet_of(record), words)
+            snippet = excerpt(scope.snippet_of(record), marked)
             results.append(
                 SearchResult(
                     kind=scope.kind,
@@ -374,8 +455,8 @@ def search(query: str, *, per_type: int = RESULTS_PER_TYPE) -> list[SearchResult
                     url=record.get_absolute_url(),
                     snippet=snippet,
                     rank=record.search_rank,
-                    title_html=highlight(title, words),
-                    snippet_html=highlight(snippet, words),
+                    title_html=highlight(title, marked),
+                    snippet_html=highlight(snippet, marked),
                 )
             )
     results.sort(key=lambda result: (-result.rank, result.title.casefold()))

@@ -11,6 +11,7 @@ import pytest
 from django.apps import apps
 from django.db import connection
 from django.urls import reverse
+from django.utils import translation
 
 from chairmanship.models import Document, Initiative
 from chairmanship.search import highlight, matching, ranked, search
@@ -266,6 +267,185 @@ def test_the_document_archive_and_api_search_full_text_through_the_index(client,
     assert [item["slug"] for item in api["results"]] == ["treaty"]
 
 
+# --- In the reader's language ---------------------------------------------------------------------------------
+
+
+def test_an_english_plural_finds_the_singular_and_the_singular_the_plural(api_client):
+    DocumentFactory(title="Agreement on cooperation", slug="agreement")
+    InitiativeFactory(title="Energy agreements")
+
+    assert titles(matching(Document.objects.all(), "agreements")) == ["Agreement on cooperation"]
+    assert titles(matching(Initiative.objects.all(), "agreement")) == ["Energy agreements"]
+    api = api_client.get("/api/v1/documents/", {"search": "agreements"}).json()
+    assert [item["slug"] for item in api["results"]] == ["agreement"]
+
+
+def test_a_russian_word_finds_its_other_forms_on_the_russian_page(client):
+    DocumentFactory(title="Agreement on trade", title_ru="Соглашение о торговле")
+    InitiativeFactory(title="Trade agreements", title_ru="Торговые соглашения")
+
+    with translation.override("ru"):
+        assert titles(matching(Document.objects.all(), "соглашения")) == ["Соглашение о торговле"]
+        assert titles(matching(Initiative.objects.all(), "соглашение")) == ["Торговые соглашения"]
+        assert titles(ranked(Document.objects.all(), "торговли")) == ["Соглашение о торговле"]
+    page = client.get("/ru/search/", {"q": "соглашения"}).content.decode()
+    assert "<mark>Соглашение</mark> о торговле" in page and "Торговые <mark>соглашения</mark>" in page
+
+
+def test_a_two_character_chinese_word_finds_the_chinese_title_or_summary(client):
+    DocumentFactory(title="Shanghai communique", title_zh_hans="上海合作组织成立宣言")
+    InitiativeFactory(title="Summit club", summary="Meets.", summary_zh_hans="每年在峰会期间举行")
+    SummitFactory(host_city="Shanghai", host_city_zh_hans="上海", theme="Founding", theme_zh_hans="成立峰会")
+    DocumentFactory(title="Other declaration", title_zh_hans="其他宣言")
+
+    with translation.override("zh-hans"):
+        assert titles(matching(Document.objects.all(), "上海")) == ["上海合作组织成立宣言"]
+        assert titles(matching(Initiative.objects.all(), "峰会")) == ["Summit club"]
+        assert {result.kind for result in search("上海")} == {"Document", "Summit"}
+        assert {result.kind for result in search("峰会")} == {"Initiative", "Summit"}
+        # A query written without spaces is cut into its words: every one must occur.
+        assert [result.kind for result in search("上海峰会")] == ["Summit"]
+    page = client.get("/zh-hans/search/", {"q": "峰会"}).content.decode()
+    assert "成立<mark>峰会</mark>" in page and "<mark>峰会</mark>期间" in page
+
+
+def test_a_russian_query_does_not_return_english_only_records_that_share_a_latin_token():
+    DocumentFactory(title="SCO Charter", title_ru="Хартия SCO")
+    DocumentFactory(title="SCO Charter commentary")  # not translated: shown in English
+
+    with translation.override("ru"):
+        assert titles(matching(Document.objects.all(), "хартия sco")) == ["Хартия SCO"]
+        assert titles(ranked(Document.objects.all(), "хартия sco")) == ["Хартия SCO"]
+
+
+def test_a_chinese_query_returns_the_chinese_matches_not_the_english_records():
+    DocumentFactory(title="Charter", title_zh_hans="上海合作组织宪章")
+    for number in range(5):
+        DocumentFactory(title=f"Shanghai declaration {number}", summary="Shanghai.", full_text="Shanghai")
+
+    with translation.override("zh-hans"):
+        assert titles(matching(Document.objects.all(), "宪章")) == ["上海合作组织宪章"]
+        assert [result.title for result in search("上海 宪章")] == ["上海合作组织宪章"]
+
+
+def test_an_untranslated_record_is_found_through_its_english_text_after_the_translated_ones():
+    DocumentFactory(title="Water plan", date=datetime.date(2030, 1, 1))  # newest, not translated
+    DocumentFactory(title="Water agreement", title_ru="Водное соглашение water", date=datetime.date(2001, 1, 1))
+    DocumentFactory(title="Energy", title_ru="Энергия", summary_ru="Water", date=datetime.date(2031, 1, 1))
+
+    with translation.override("ru"):
+        found = [(document.title, document.search_rank) for document in ranked(Document.objects.all(), "water")]
+
+    assert found == [
+        ("Водное соглашение water", 3),
+        ("Water plan", 3),
+        ("Энергия", 2),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "summary", "full_text", "query"),
+    [
+        ("en", "Water agreements", "On waters.", "Waters and more waters.", "water"),
+        ("ru", "Соглашение о воде", "О водах.", "", "воды"),
+        ("zh-hans", "水资源协定", "关于水资源。", "", "水资源"),
+    ],
+)
+def test_the_ranking_tiers_hold_in_each_language(language, title, summary, full_text, query):
+    # Created worst first: only the field decides.
+    suffix = language.replace("-", "_")
+    if full_text:
+        DocumentFactory(title="Full text", summary="Nothing here.", full_text=full_text)
+    if language == "en":
+        summary_title = "Summary"
+        DocumentFactory(title=summary_title, summary=summary)
+        DocumentFactory(title=title)
+    else:
+        summary_title = "Сводка 摘要"
+        DocumentFactory(title="Summary", **{f"title_{suffix}": summary_title, f"summary_{suffix}": summary})
+        DocumentFactory(title="Title", **{f"title_{suffix}": title})
+
+    with translation.override(language):
+        found = [(document.title, document.search_rank) for document in ranked(Document.objects.all(), query)]
+        results = [result.title for result in search(query)]
+
+    expected = [(title, 3), (summary_title, 2)]
+    if full_text:
+        expected.append(("Full text", 1))
+    assert found == expected
+    assert results == [name for name, _rank in expected]
+
+
+def test_small_tables_match_the_readers_language_and_fall_back_to_english():
+    StateFactory(short_name="Kazakhstan", short_name_ru="Казахстан")
+    StateFactory(short_name="Pakistan")
+    ChairmanshipFactory(state__short_name="India", motto="Secure", motto_ru="Безопасная ШОС")
+
+    with translation.override("ru"):
+        assert [result.kind for result in search("казахстан")] == ["State"]
+        assert [result.title for result in search("pakistan")] == ["Pakistan"]
+        assert [result.kind for result in search("безопасная")] == ["Chairmanship"]
+    assert search("казахстан") == []
+
+
+def test_the_api_searches_the_language_it_answers_in(api_client):
+    DocumentFactory(title="Agreement", slug="agreement", title_ru="Соглашение")
+
+    russian = api_client.get("/api/v1/documents/", {"search": "соглашение"}, HTTP_ACCEPT_LANGUAGE="ru")
+    english = api_client.get("/api/v1/documents/", {"search": "соглашение"})
+
+    assert [item["slug"] for item in russian.json()["results"]] == ["agreement"]
+    assert english.json()["results"] == []
+
+
+def test_every_language_follows_an_edit_a_bulk_update_and_a_bulk_create():
+    document = DocumentFactory(title="Plan", title_ru="План", title_zh_hans="计划")
+    document.title_ru, document.title_zh_hans = "Договор", "条约"
+    document.save()
+    Document.objects.bulk_create([Document(title="Bulk", slug="bulk", title_ru="Устав", title_zh_hans="宪章")])
+
+    with translation.override("ru"):
+        assert titles(matching(Document.objects.all(), "договор")) == ["Договор"]
+        assert titles(matching(Document.objects.all(), "план")) == []
+        assert titles(matching(Document.objects.all(), "устав")) == ["Устав"]
+    with translation.override("zh-hans"):
+        assert titles(matching(Document.objects.all(), "条约")) == ["条约"]
+        assert titles(matching(Document.objects.all(), "计划")) == []
+        assert titles(matching(Document.objects.all(), "宪章")) == ["宪章"]
+    Document.objects.filter(slug="bulk").update(title_ru="Хартия")
+    with translation.override("ru"):
+        assert titles(matching(Document.objects.all(), "хартия")) == ["Хартия"]
+
+
+def test_a_deleted_record_leaves_every_language_index():
+    DocumentFactory(title="Water", title_ru="Вода", title_zh_hans="水").delete()
+
+    for language, query in (("en", "water"), ("ru", "вода"), ("zh-hans", "水")):
+        with translation.override(language):
+            assert titles(matching(Document.objects.all(), query)) == []
+
+
+@pytest.mark.parametrize(("address", "query"), [("/ru/search/", "соглашение"), ("/zh-hans/search/", "协定")])
+def test_a_search_page_in_another_language_costs_one_query_per_content_type_however_many_match(
+    client, django_assert_num_queries, address, query
+):
+    """Guards against a query per result (or per language) on the Russian and Chinese search pages."""
+
+    def add(count):
+        for _ in range(count):
+            DocumentFactory(title="Agreement", title_ru="Соглашение", title_zh_hans="协定")
+            DocumentFactory(title="Agreement")  # found through its English text in neither language
+            InitiativeFactory(title="Agreement", summary_ru="Соглашение", summary_zh_hans="协定")
+            SummitFactory(theme="Agreement", theme_ru="Соглашение", theme_zh_hans="协定")
+            StateFactory(short_name="Agreement", short_name_ru="Соглашение", short_name_zh_hans="协定")
+
+    for count in (1, 19):
+        add(count)
+        with django_assert_num_queries(5):
+            response = client.get(address, {"q": query})
+        assert response.content.decode().count("<mark>") >= 4
+
+
 # --- The indexes ----------------------------------------------------------------------------------------------
 
 
@@ -296,14 +476,23 @@ def test_the_database_holds_each_index_as_the_models_declare_it(index):
     assert index_definition(stored) == index_definition(declared)
 
 
-def test_the_full_text_index_is_in_place_on_either_database():
-    """What Django cannot declare (migration 0006) is there: PostgreSQL's GIN index, SQLite's FTS5 table."""
+def test_the_full_text_indexes_are_in_place_on_either_database():
+    """What Django cannot declare (migration 0012) is there, one per language: PostgreSQL's GIN indexes, SQLite's
+    FTS5 tables."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE %s", ["%search_vector"])
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE %s", ["%search_vector%"])
         else:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE %s", ["%_search"])
-        names = sorted(name for (name,) in cursor.fetchall())
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE %s", ["%_search_%"])
+        names = {name for (name,) in cursor.fetchall()}
 
-    suffix = "search_vector" if connection.vendor == "postgresql" else "search"
-    assert names == [f"chairmanship_document_{suffix}", f"chairmanship_initiative_{suffix}"]
+    prefix = "search_vector" if connection.vendor == "postgresql" else "search"
+    expected = {
+        f"chairmanship_{model}_{prefix}_{language}"
+        for model in ("document", "initiative")
+        for language in ("en", "ru", "zh_hans")
+    }
+    # FTS5 keeps shadow tables beside each index (its _data, _idx, _content... tables).
+    assert {
+        name for name in names if name.rsplit("_", 1)[-1] not in {"data", "idx", "content", "docsize", "config"}
+    } == expected
