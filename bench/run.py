@@ -263,6 +263,10 @@ def targets_for(documents: int) -> list[Target]:
         Target("document archive, page 1", "/documents/"),
         Target(f"document archive, page {deep_page}", f"/documents/?page={deep_page}"),
         Target("document detail", "/documents/synthetic-document-1/"),
+        # The same pages in the SCO's official languages: the same queries, translated columns and catalogues.
+        Target("summit detail, Russian", "/ru/summits/synthetic-summit-1/"),
+        Target("document detail, Chinese", "/zh-hans/documents/synthetic-document-1/"),
+        Target("document archive, page 1, Russian", "/ru/documents/"),
         Target("search", "/search/?q=energy+corridor"),
         Target("API document list, filtered", "/api/v1/documents/?type=decision&topic=synthetic-energy", kind="api"),
         Target(
