@@ -137,7 +137,11 @@ class HomeView(TemplateView):
             structured_data={
                 "@context": "https://schema.org",
                 **ORGANISATION,
-                "subjectOf": {"@type": "WebSite", "name": SITE_NAME, "url": self.request.build_absolute_uri("/")},
+                "subjectOf": {
+                    "@type": "WebSite",
+                    "name": gettext(SITE_NAME),  # the msgid the templates translate
+                    "url": self.request.build_absolute_uri("/"),
+                },
             },
         )
         return context
