@@ -7,6 +7,7 @@ A summary in Russian or Chinese is the archive's own translation of its English 
 
 from django import template
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -59,13 +60,17 @@ def language_alternates(context) -> list[dict]:
     request = context["request"]
     query = request.META.get("QUERY_STRING", "")
     current = translation.get_language()
+    absolute = request.build_absolute_uri
+    try:
+        request.get_host()
+    except DisallowedHost:
+        # The 400 page answering a host not in ALLOWED_HOSTS: relative addresses, never the host it was sent.
+        absolute = str
     return [
         {
             "code": code,
             "name": name,
-            "url": request.build_absolute_uri(
-                languages.prefixed_path(request.path, code) + (f"?{query}" if query else "")
-            ),
+            "url": absolute(languages.prefixed_path(request.path, code) + (f"?{query}" if query else "")),
             "current": code == current,
         }
         for code, name in settings.LANGUAGES
