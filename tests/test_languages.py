@@ -86,6 +86,7 @@ def test_every_interface_string_is_translated_with_the_same_placeholders(path):
     catalogue = polib.pofile(str(path))
     language = path.parent.parent.name
     assert f"nplurals={PLURAL_FORMS[language]};" in catalogue.metadata["Plural-Forms"].replace(" ", "")
+    assert not catalogue.metadata_is_fuzzy, "the header is marked fuzzy"
     problems = []
     for entry in entries(catalogue):
         name = f"{entry.msgctxt + ' | ' if entry.msgctxt else ''}{entry.msgid}"
