@@ -15,7 +15,7 @@ FIND_PYTHON = for candidate in $(PYTHON_CANDIDATES); do \
 	  if $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	    command -v $$candidate; exit 0; fi; done; exit 1
 
-.PHONY: help venv run serve test lint load bench bench-smoke audit clean
+.PHONY: help venv run serve test lint load bench bench-smoke audit clean messages
 
 help:
 	@echo "make run    set up .venv, migrate, load the curated fixtures and serve http://$(HOST):$(PORT)/"
@@ -23,6 +23,7 @@ help:
 	@echo "make serve  the production stack locally: collectstatic, WhiteNoise, gunicorn, DEBUG off"
 	@echo "make bench  benchmark the production stack on 100 000 synthetic documents (PostgreSQL, Redis, wrk)"
 	@echo "make lint   ruff check and the migrations check"
+	@echo "make messages  refresh the Russian and Chinese interface catalogues (locale/) and compile them"
 
 $(VENV)/.installed: $(REQUIREMENTS)
 	@python=$$($(FIND_PYTHON)) || { echo "Python 3.12 or newer is needed: install python3.12 or python3.13 (e.g. 'pyenv install 3.13') and run make again."; exit 1; }; \
@@ -74,6 +75,16 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	SECRET_KEY=lint-only $(PY) manage.py makemigrations --check --dry-run
+
+# The interface catalogues: collect every marked string into locale/<language>/LC_MESSAGES/django.po (keeping
+# the translations already there), then compile the .mo files that are committed beside them, so `make run`
+# needs no gettext. Debian's gettext provides xgettext, msgmerge and msgfmt.
+messages: $(VENV)/.installed
+	@command -v msgfmt >/dev/null || { echo "Installing gettext"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq gettext; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq gettext; fi; }
+	DEBUG=1 $(PY) manage.py makemessages -l ru -l zh_Hans --no-obsolete --ignore=.venv --ignore=bench --ignore=tests
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
 
 # Known vulnerabilities in the pinned requirements (pip-audit asks the PyPI advisory service; --strict fails
 # when a package could not be checked, so an unreachable service never passes as "no vulnerabilities").

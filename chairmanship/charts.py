@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext, pgettext
 
 FOUNDING_YEAR = 2001
 INK = "#1b3a5c"  # 11:1 on white: bars and dots stay visible for low-vision readers
@@ -113,15 +114,15 @@ def membership_growth(periods, *, today: datetime.date | None = None) -> Chart:
     )
     bars = format_html_join(
         "",
-        '<rect x="{}" y="{}" width="{}" height="{}" fill="' + INK + '"><title>{}: {} members</title></rect>',
+        '<rect x="{}" y="{}" width="{}" height="{}" fill="' + INK + '"><title>{}</title></rect>',
         (
             (
                 _n(left + i * step + step * 0.15),
                 _n(y(count)),
                 _n(step * 0.7),
                 _n(plot_height * count / peak),
-                year,
-                count,
+                ngettext("%(year)s: %(count)s member", "%(year)s: %(count)s members", count)
+                % {"year": year, "count": count},
             )
             for i, (year, count) in enumerate(counts)
         ),
@@ -137,20 +138,24 @@ def membership_growth(periods, *, today: datetime.date | None = None) -> Chart:
         ),
     )
     first, last = (counts[0], counts[-1]) if counts else ((FOUNDING_YEAR, 0), (FOUNDING_YEAR, 0))
-    description = f"Full member states at the end of each year: {first[1]} in {first[0]}, {last[1]} in {last[0]}."
+    description = gettext(
+        "Full member states at the end of each year: %(first_count)s in %(first_year)s, "
+        "%(last_count)s in %(last_year)s."
+    ) % {"first_count": first[1], "first_year": first[0], "last_count": last[1], "last_year": last[0]}
+    title = gettext("Member states per year")
     return Chart(
         slug="membership-growth",
-        title="Member states per year",
+        title=title,
         description=description,
-        svg=_svg("membership-growth", "Member states per year", description, width, height, grid + bars + labels),
-        columns=("Year", "Member states", "Who they were"),
+        svg=_svg("membership-growth", title, description, width, height, grid + bars + labels),
+        columns=(gettext("Year"), gettext("Member states"), gettext("Who they were")),
         rows=counts,
         row_links=tuple(
-            (reverse("chairmanship:on_today"), "The SCO today")
+            (reverse("chairmanship:on_today"), gettext("The SCO today"))
             if day == today
             else (
                 reverse("chairmanship:on_date", kwargs={"day": day.isoformat()}),
-                f"The SCO on 31 December {day.year}",
+                gettext("The SCO on 31 December %(year)s") % {"year": day.year},
             )
             for _, day in counting_days(today)
         ),
@@ -189,15 +194,18 @@ def summit_timeline(summits) -> Chart:
         ((_n(x(datetime.date(year, 1, 1))), year) for year in years),
     )
     virtual = sum(1 for s in summits if s.format == "virtual")
-    description = (
-        f"{len(summits)} summits from {first_year} to {last_year}, one a year; {virtual} held virtually (hollow dots)."
-    )
+    description = ngettext(
+        "%(count)s summit from %(first)s to %(last)s, one a year; %(virtual)s held virtually (hollow dots).",
+        "%(count)s summits from %(first)s to %(last)s, one a year; %(virtual)s held virtually (hollow dots).",
+        len(summits),
+    ) % {"count": len(summits), "first": first_year, "last": last_year, "virtual": virtual}
+    title = gettext("Summits over time")
     return Chart(
         slug="summit-timeline",
-        title="Summits over time",
+        title=title,
         description=description,
-        svg=_svg("summit-timeline", "Summits over time", description, width, height, axis + dots + ticks),
-        columns=("No.", "Host city", "Date", "Format"),
+        svg=_svg("summit-timeline", title, description, width, height, axis + dots + ticks),
+        columns=(pgettext("summit number", "No."), gettext("Host city"), gettext("Date"), gettext("Format")),
         rows=[(s.number, s.host_city, s.start_date, s.get_format_display()) for s in reversed(summits)],
     )
 
@@ -230,14 +238,19 @@ def documents_by_topic(options) -> Chart:
         ),
     )
     if options:
-        description = f"Most documents address {options[0].label} ({options[0].count}); {len(options)} topics in all."
+        description = ngettext(
+            "Most documents address %(topic)s (%(count)s); %(topics)s topic in all.",
+            "Most documents address %(topic)s (%(count)s); %(topics)s topics in all.",
+            len(options),
+        ) % {"topic": options[0].label, "count": options[0].count, "topics": len(options)}
     else:
-        description = "No published documents have a topic yet."
+        description = gettext("No published documents have a topic yet.")
+    title = gettext("Documents by topic")
     return Chart(
         slug="documents-by-topic",
-        title="Documents by topic",
+        title=title,
         description=description,
-        svg=_svg("documents-by-topic", "Documents by topic", description, width, height, bars or mark_safe("")),
-        columns=("Topic", "Documents"),
+        svg=_svg("documents-by-topic", title, description, width, height, bars or mark_safe("")),
+        columns=(gettext("Topic"), gettext("Documents")),
         rows=[(option.label, option.count) for option in options],
     )

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce, NullIf
+from django.utils.translation import get_language
 
+from chairmanship.languages import DEFAULT_LANGUAGE, field_suffix
 from chairmanship.models import (
     Adoption,
     Document,
@@ -79,6 +81,7 @@ CHAIRMANSHIP_FACET = Facet(
     relation="chairmanship",
     start="chairmanship__start_date",
     end="chairmanship__end_date",
+    # As Chairmanship.__str__ names a term.
     describe=lambda row: f"{row['label']} {row['start'].year}–{row['end'].year if row['end'] else '…'}",
 )
 TOPIC_FACET = Facet(lookup="topics__slug", label="topics__name")
@@ -103,11 +106,25 @@ FACETS: dict[type[models.Model], dict[str, Facet]] = {
 }
 
 
+def in_reader_language(path: str):
+    """A related record's name (``topics__name``) in the reader's language, or its English where it has none.
+
+    Querysets name the English column (``models.PublicRelationsQuerySet``); every facet label is a translated
+    field (a topic's name, a state's short name, a summit's host city).
+    """
+    language = get_language() or DEFAULT_LANGUAGE
+    if language == DEFAULT_LANGUAGE:
+        return models.F(path)
+    own = NullIf(models.F(f"{path}_{field_suffix(language)}"), models.Value(""))
+    return Coalesce(own, models.F(path), output_field=models.CharField())
+
+
 def facet_counts(queryset) -> dict[str, list[FacetOption]]:
     """How many records of ``queryset`` (the public subset) carry each option of each of its model's facets,
     in one round trip (a UNION of GROUP BYs).
 
-    Options whose related record is not public are left out, so a count never reveals a draft.
+    Options whose related record is not public are left out, so a count never reveals a draft. Labels are in
+    the active language.
     """
     facets = FACETS[queryset.model]
     parts = []
@@ -122,7 +139,7 @@ def facet_counts(queryset) -> dict[str, list[FacetOption]]:
             .values(
                 facet=models.Value(name, output_field=models.CharField()),
                 value=models.F(facet.lookup),
-                label=models.F(facet.label or facet.lookup),
+                label=in_reader_language(facet.label) if facet.label else models.F(facet.lookup),
                 number=models.F(facet.number) if facet.number else Cast(None, models.IntegerField()),
                 start=models.F(facet.start) if facet.start else Cast(None, models.DateField()),
                 end=models.F(facet.end) if facet.end else Cast(None, models.DateField()),

@@ -6,6 +6,7 @@ from django.contrib.syndication.views import Feed
 from django.db.models import TextField
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext_lazy as _
 
 from chairmanship.links import SLUG
 from chairmanship.models import Document, Initiative
@@ -72,15 +73,15 @@ class PublicRecordFeed(Feed):
 
 class LatestDocumentsFeed(PublicRecordFeed):
     model = Document
-    title = "SCO Chairmanship Archive: new documents"
-    subtitle = "Declarations, decisions, agreements and other documents newly added to the archive."
+    title = _("SCO Chairmanship Archive: new documents")
+    subtitle = _("Declarations, decisions, agreements and other documents newly added to the archive.")
     link = reverse_lazy("chairmanship:document_list")
     category_field = "document_type"
 
 
 class LatestInitiativesFeed(PublicRecordFeed):
     model = Initiative
-    title = "SCO Chairmanship Archive: new initiatives"
-    subtitle = "Initiatives newly added to the archive."
+    title = _("SCO Chairmanship Archive: new initiatives")
+    subtitle = _("Initiatives newly added to the archive.")
     link = reverse_lazy("chairmanship:initiative_list")
     category_field = "category"

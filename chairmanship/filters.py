@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from chairmanship.models import (
     Adoption,
@@ -115,13 +116,21 @@ class DocumentFilterSet(django_filters.FilterSet):
     chairmanship = RelatedSlugFilter(field_name="chairmanship")
     signatory = RelatedSlugFilter(field_name="signatories")
     adoption = django_filters.MultipleChoiceFilter(choices=Adoption.choices, distinct=False)
-    date = django_filters.DateFromToRangeFilter(label="Date (after / before)")
-    year_from = YearFilter(field_name="date__year", lookup_expr="gte", label="From year")
-    year_to = YearFilter(field_name="date__year", lookup_expr="lte", label="To year")
-    search = django_filters.CharFilter(method="filter_search", label="Words")
+    date = django_filters.DateFromToRangeFilter(label=_("Date (after / before)"))
+    year_from = YearFilter(field_name="date__year", lookup_expr="gte", label=_("From year"))
+    year_to = YearFilter(field_name="date__year", lookup_expr="lte", label=_("To year"))
+    search = django_filters.CharFilter(method="filter_search", label=_("Words"))
     ordering = django_filters.OrderingFilter(
         fields=(("date", "date"), ("title", "title"), ("updated_at", "updated")),
-        field_labels={"date": "Date", "title": "Title", "updated_at": "Last updated"},
+        # Each direction named here: django-filter writes "(descending)" once, in English, when the module loads.
+        field_labels={
+            "date": _("Date"),
+            "-date": _("Date (descending)"),
+            "title": _("Title"),
+            "-title": _("Title (descending)"),
+            "updated_at": _("Last updated"),
+            "-updated": _("Last updated (descending)"),
+        },
     )
 
     class Meta:
@@ -142,10 +151,15 @@ class InitiativeFilterSet(django_filters.FilterSet):
     chairmanship = RelatedSlugFilter(field_name="chairmanship")
     summit = RelatedSlugFilter(field_name="summit")
     topic = RelatedSlugFilter(field_name="topics")
-    search = django_filters.CharFilter(method="filter_search", label="Words")
+    search = django_filters.CharFilter(method="filter_search", label=_("Words"))
     ordering = django_filters.OrderingFilter(
         fields=(("title", "title"), ("updated_at", "updated")),
-        field_labels={"title": "Title", "updated_at": "Last updated"},
+        field_labels={
+            "title": _("Title"),
+            "-title": _("Title (descending)"),
+            "updated_at": _("Last updated"),
+            "-updated": _("Last updated (descending)"),
+        },
     )
 
     class Meta:
@@ -158,14 +172,14 @@ class InitiativeFilterSet(django_filters.FilterSet):
 
 
 class StateFilterSet(django_filters.FilterSet):
-    member_on = django_filters.DateFilter(method="filter_member_on", label="Member on (YYYY-MM-DD)")
+    member_on = django_filters.DateFilter(method="filter_member_on", label=_("Member on (YYYY-MM-DD)"))
     status = django_filters.MultipleChoiceFilter(
-        choices=MembershipStatus.choices, method="filter_status", label="Status today (or on the status_on date)"
+        choices=MembershipStatus.choices, method="filter_status", label=_("Status today (or on the status_on date)")
     )
     # Only read by the status filter: on which day the statuses hold.
-    status_on = django_filters.DateFilter(method="filter_nothing", label="Status on (YYYY-MM-DD)")
-    search = django_filters.CharFilter(method="filter_search", label="Words")
-    ordering = django_filters.OrderingFilter(fields=(("short_name", "name"),), field_labels={"short_name": "Name"})
+    status_on = django_filters.DateFilter(method="filter_nothing", label=_("Status on (YYYY-MM-DD)"))
+    search = django_filters.CharFilter(method="filter_search", label=_("Words"))
+    ordering = django_filters.OrderingFilter(fields=(("short_name", "name"),), field_labels={"short_name": _("Name")})
 
     class Meta:
         model = State
@@ -192,8 +206,8 @@ class StateFilterSet(django_filters.FilterSet):
 class SummitFilterSet(django_filters.FilterSet):
     format = django_filters.MultipleChoiceFilter(choices=SummitFormat.choices, distinct=False)
     host_state = RelatedSlugFilter(field_name="host_state")
-    start_date = django_filters.DateFromToRangeFilter(label="Start date (after / before)")
-    search = django_filters.CharFilter(method="filter_search", label="Words")
+    start_date = django_filters.DateFromToRangeFilter(label=_("Start date (after / before)"))
+    search = django_filters.CharFilter(method="filter_search", label=_("Words"))
     ordering = django_filters.OrderingFilter(fields=(("number", "number"), ("start_date", "date")))
 
     class Meta:
@@ -216,7 +230,7 @@ class ChairmanshipFilterSet(django_filters.FilterSet):
 class MembershipFilterSet(django_filters.FilterSet):
     state = RelatedSlugFilter(field_name="state")
     status = django_filters.MultipleChoiceFilter(choices=MembershipStatus.choices)
-    active_on = django_filters.DateFilter(method="filter_active_on", label="Active on (YYYY-MM-DD)")
+    active_on = django_filters.DateFilter(method="filter_active_on", label=_("Active on (YYYY-MM-DD)"))
     ordering = django_filters.OrderingFilter(fields=(("start_date", "start"), ("state__short_name", "state")))
 
     class Meta:
@@ -228,7 +242,7 @@ class MembershipFilterSet(django_filters.FilterSet):
 
 
 class TopicFilterSet(django_filters.FilterSet):
-    search = django_filters.CharFilter(method="filter_search", label="Words")
+    search = django_filters.CharFilter(method="filter_search", label=_("Words"))
     ordering = django_filters.OrderingFilter(fields=(("name", "name"),))
 
     class Meta:
@@ -240,8 +254,8 @@ class TopicFilterSet(django_filters.FilterSet):
 
 
 class SourceFilterSet(django_filters.FilterSet):
-    published_on = django_filters.DateFromToRangeFilter(label="Published (after / before)")
-    search = django_filters.CharFilter(method="filter_search", label="Words")
+    published_on = django_filters.DateFromToRangeFilter(label=_("Published (after / before)"))
+    search = django_filters.CharFilter(method="filter_search", label=_("Words"))
     ordering = django_filters.OrderingFilter(fields=(("title", "title"), ("published_on", "published")))
 
     class Meta:
@@ -256,7 +270,7 @@ class KeyFigureFilterSet(django_filters.FilterSet):
     chairmanship = RelatedSlugFilter(field_name="chairmanship")
     summit = RelatedSlugFilter(field_name="summit")
     topic = RelatedSlugFilter(field_name="topics")
-    search = django_filters.CharFilter(method="filter_search", label="Words")
+    search = django_filters.CharFilter(method="filter_search", label=_("Words"))
     ordering = django_filters.OrderingFilter(fields=(("label", "label"), ("as_of", "as_of")))
 
     class Meta:

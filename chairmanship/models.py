@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.query import ModelIterable
 from django.db.models.signals import pre_save
 from django.utils import timezone, translation
-from django.utils.translation import get_language_info
+from django.utils.translation import get_language_info, pgettext, pgettext_lazy
 
 from chairmanship import rich_text, search_text
 from chairmanship.languages import DEFAULT_LANGUAGE, TRANSLATED_FIELDS, field_suffix, language_suffixes
@@ -37,9 +37,9 @@ from chairmanship.validators import (
 
 
 class PublicationStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    REVIEW = "review", "In review"
-    PUBLISHED = "published", "Published"
+    DRAFT = "draft", pgettext_lazy("publication status", "Draft")
+    REVIEW = "review", pgettext_lazy("publication status", "In review")
+    PUBLISHED = "published", pgettext_lazy("publication status", "Published")
 
 
 # The day the SCO was founded (the Council's first meeting, in Shanghai): nobody belonged to it before, and
@@ -48,70 +48,75 @@ FOUNDING_DAY = datetime.date(2001, 6, 15)
 
 
 class MembershipStatus(models.TextChoices):
-    MEMBER = "member", "Member state"
+    MEMBER = "member", pgettext_lazy("membership status", "Member state")
     # Since the Tianjin summit (1 September 2025) observers and dialogue partners share this one status.
-    PARTNER = "partner", "SCO partner"
-    OBSERVER = "observer", "Observer state"
-    DIALOGUE_PARTNER = "dialogue_partner", "Dialogue partner"
+    PARTNER = "partner", pgettext_lazy("membership status", "SCO partner")
+    OBSERVER = "observer", pgettext_lazy("membership status", "Observer state")
+    DIALOGUE_PARTNER = "dialogue_partner", pgettext_lazy("membership status", "Dialogue partner")
 
     @property
     def plural(self) -> str:
         """The heading of a list of states holding this status: "Member states", "SCO partners"."""
-        return f"{self.label}s"
+        return {
+            "member": pgettext("membership status", "Member states"),
+            "partner": pgettext("membership status", "SCO partners"),
+            "observer": pgettext("membership status", "Observer states"),
+            "dialogue_partner": pgettext("membership status", "Dialogue partners"),
+        }[self.value]
 
 
 class SummitFormat(models.TextChoices):
-    IN_PERSON = "in_person", "In person"
-    VIRTUAL = "virtual", "Virtual"
-    HYBRID = "hybrid", "Hybrid"
+    IN_PERSON = "in_person", pgettext_lazy("summit format", "In person")
+    VIRTUAL = "virtual", pgettext_lazy("summit format", "Virtual")
+    HYBRID = "hybrid", pgettext_lazy("summit format", "Hybrid")
 
 
 class DocumentType(models.TextChoices):
-    DECLARATION = "declaration", "Declaration"
-    DECISION = "decision", "Decision"
-    STRATEGY = "strategy", "Strategy"
-    PROGRAMME = "programme", "Programme"
-    ACTION_PLAN = "action_plan", "Action plan"
-    AGREEMENT = "agreement", "Agreement"
-    MEMORANDUM = "memorandum", "Memorandum"
-    STATEMENT = "statement", "Statement"
-    ROAD_MAP = "road_map", "Road map"
-    CHARTER = "charter", "Charter"
-    TREATY = "treaty", "Treaty"
-    CONVENTION = "convention", "Convention"
-    CONCEPT = "concept", "Concept"
-    PROTOCOL = "protocol", "Protocol"
-    OTHER = "other", "Other"
+    DECLARATION = "declaration", pgettext_lazy("document type", "Declaration")
+    DECISION = "decision", pgettext_lazy("document type", "Decision")
+    STRATEGY = "strategy", pgettext_lazy("document type", "Strategy")
+    PROGRAMME = "programme", pgettext_lazy("document type", "Programme")
+    ACTION_PLAN = "action_plan", pgettext_lazy("document type", "Action plan")
+    AGREEMENT = "agreement", pgettext_lazy("document type", "Agreement")
+    MEMORANDUM = "memorandum", pgettext_lazy("document type", "Memorandum")
+    STATEMENT = "statement", pgettext_lazy("document type", "Statement")
+    ROAD_MAP = "road_map", pgettext_lazy("document type", "Road map")
+    CHARTER = "charter", pgettext_lazy("document type", "Charter")
+    TREATY = "treaty", pgettext_lazy("document type", "Treaty")
+    CONVENTION = "convention", pgettext_lazy("document type", "Convention")
+    CONCEPT = "concept", pgettext_lazy("document type", "Concept")
+    PROTOCOL = "protocol", pgettext_lazy("document type", "Protocol")
+    OTHER = "other", pgettext_lazy("document type", "Other")
 
 
 class Adoption(models.TextChoices):
-    SIGNED = "signed", "Signed"
-    ADOPTED_WITHOUT_SIGNING = "adopted_without_signing", "Adopted without signing"
-    PROPOSED = "proposed", "Proposed"
+    SIGNED = "signed", pgettext_lazy("adoption", "Signed")
+    ADOPTED_WITHOUT_SIGNING = "adopted_without_signing", pgettext_lazy("adoption", "Adopted without signing")
+    PROPOSED = "proposed", pgettext_lazy("adoption", "Proposed")
 
 
 class InitiativeStatus(models.TextChoices):
-    PROPOSED = "proposed", "Proposed"
-    LAUNCHED = "launched", "Launched"
-    ONGOING = "ongoing", "Ongoing"
-    COMPLETED = "completed", "Completed"
+    PROPOSED = "proposed", pgettext_lazy("initiative status", "Proposed")
+    LAUNCHED = "launched", pgettext_lazy("initiative status", "Launched")
+    ONGOING = "ongoing", pgettext_lazy("initiative status", "Ongoing")
+    COMPLETED = "completed", pgettext_lazy("initiative status", "Completed")
 
 
 class InitiativeCategory(models.TextChoices):
-    ECONOMIC = "economic", "Economy and investment"
-    SECURITY = "security", "Security"
-    DIGITAL = "digital", "Digital and information security"
-    TRANSPORT = "transport", "Transport and connectivity"
-    CULTURAL = "cultural", "Culture and humanitarian ties"
-    INSTITUTIONAL = "institutional", "Institutional"
-    ENVIRONMENT = "environment", "Environment"
+    ECONOMIC = "economic", pgettext_lazy("initiative category", "Economy and investment")
+    SECURITY = "security", pgettext_lazy("initiative category", "Security")
+    DIGITAL = "digital", pgettext_lazy("initiative category", "Digital and information security")
+    TRANSPORT = "transport", pgettext_lazy("initiative category", "Transport and connectivity")
+    CULTURAL = "cultural", pgettext_lazy("initiative category", "Culture and humanitarian ties")
+    INSTITUTIONAL = "institutional", pgettext_lazy("initiative category", "Institutional")
+    ENVIRONMENT = "environment", pgettext_lazy("initiative category", "Environment")
 
 
 class FigureQualifier(models.TextChoices):
-    EXACT = "", "exactly"
-    OVER = "over", "over"
-    ABOUT = "about", "about"
-    UNDER = "under", "under"
+    EXACT = "", pgettext_lazy("figure qualifier", "exactly")
+    OVER = "over", pgettext_lazy("figure qualifier", "over")
+    ABOUT = "about", pgettext_lazy("figure qualifier", "about")
+    UNDER = "under", pgettext_lazy("figure qualifier", "under")
 
 
 def published_condition(prefix: str = "", *, at: datetime.datetime | None = None) -> Q:
@@ -155,22 +160,64 @@ PAGE_LIST_LIMIT = 60
 
 
 def ordinal(number: int) -> str:
-    """'1st', '22nd', '24th': the archive is written in English, and humanize's ``ordinal`` looks up a
+    """'1st', '22nd', '24th': the English ordinal, written here because humanize's ``ordinal`` looks up a
     translation on every call, which showed in the API list's profile."""
     suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     return f"{number}{suffix}"
 
 
+CHINESE_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_numeral(number: int) -> str:
+    """24 as 二十四, 10 as 十, 105 as 一百零五: how the SCO's Chinese pages number its summits."""
+    if number < 10:
+        return CHINESE_DIGITS[number]
+    if number < 20:
+        return "十" + (CHINESE_DIGITS[number % 10] if number % 10 else "")
+    text, pending_zero = "", False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = number // value % 10
+        if digit:
+            text += ("零" if pending_zero else "") + CHINESE_DIGITS[digit] + unit
+            pending_zero = False
+        elif text:
+            pending_zero = True
+    return text
+
+
+def summit_ordinal(number: int) -> str:
+    """A summit's ordinal in the active language: "24th", "24-й", "第二十四次"."""
+    language = translation.get_language()
+    if language == "ru":
+        return f"{number}-й"
+    if language == "zh-hans":
+        return f"第{chinese_numeral(number)}次"
+    return ordinal(number)
+
+
 def summit_title(number: int | None, city: str, year: int | None = None, *, heading=False, of_the_sco=False) -> str:
-    """The one way the archive names a summit: "22nd summit, Samarkand 2022".
+    """The one way the archive names a summit, in the active language: "22nd summit, Samarkand 2022",
+    "22-й саммит, Самарканд, 2022".
 
     Pages, JSON-LD, feeds, search, the admin and the API all call this. ``heading`` writes the page
-    heading's "22nd summit: Samarkand 2022"; ``of_the_sco`` says "SCO summit" where the name stands alone
-    (JSON-LD, social cards). An import row or a half-filled form may not have a number or date yet.
+    heading's "22nd summit: Samarkand 2022"; ``of_the_sco`` says "SCO summit" ("24-й саммит ШОС",
+    "上海合作组织第二十四次峰会") where the name stands alone (JSON-LD, social cards). An import row or a
+    half-filled form may not have a number or date yet.
     """
-    place = f"{city} {year}" if year else city
-    kind = "SCO summit" if of_the_sco else "summit"
-    return f"{ordinal(number) if number is not None else 'Unnumbered'} {kind}{': ' if heading else ', '}{place}"
+    if translation.get_language() in (None, DEFAULT_LANGUAGE):
+        # English, without a catalogue look-up: the API's lists name every summit they show.
+        place = f"{city} {year}" if year else city
+        kind = "SCO summit" if of_the_sco else "summit"
+        return f"{ordinal(number) if number is not None else 'Unnumbered'} {kind}{': ' if heading else ', '}{place}"
+    place = pgettext("summit place", "{city} {year}").format(city=city, year=year) if year else city
+    numbered = summit_ordinal(number) if number is not None else pgettext("summit", "Unnumbered")
+    kind = (
+        pgettext("summit name", "{ordinal} SCO summit") if of_the_sco else pgettext("summit name", "{ordinal} summit")
+    )
+    name = kind.format(ordinal=numbered)
+    joined = pgettext("summit heading", "{name}: {place}") if heading else pgettext("summit name", "{name}, {place}")
+    return joined.format(name=name, place=place)
 
 
 # --- QuerySets -----------------------------------------------------------------------------------

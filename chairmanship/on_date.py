@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from chairmanship.models import (
     FOUNDING_DAY,
@@ -40,12 +41,15 @@ def parse_day(text: str) -> datetime.date:
     """
     shown = text if len(text) <= 20 else f"{text[:20]}…"
     if not ISO_DAY.fullmatch(text):
-        raise ValueError(f"“{shown}” is not a date. Write it as year-month-day, e.g. 2024-07-04.")
+        raise ValueError(
+            gettext("“%(text)s” is not a date. Write it as year-month-day, e.g. 2024-07-04.") % {"text": shown}
+        )
     try:
         return datetime.date.fromisoformat(text)
     except ValueError as error:
         raise ValueError(
-            f"There is no day {shown} in the calendar. Write a date as year-month-day, e.g. 2024-07-04."
+            gettext("There is no day %(text)s in the calendar. Write a date as year-month-day, e.g. 2024-07-04.")
+            % {"text": shown}
         ) from error
 
 

@@ -14,6 +14,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import quote_etag
+from django.utils.translation import get_language, gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -135,7 +137,11 @@ class HomeView(TemplateView):
             structured_data={
                 "@context": "https://schema.org",
                 **ORGANISATION,
-                "subjectOf": {"@type": "WebSite", "name": SITE_NAME, "url": self.request.build_absolute_uri("/")},
+                "subjectOf": {
+                    "@type": "WebSite",
+                    "name": gettext(SITE_NAME),  # the msgid the templates translate
+                    "url": self.request.build_absolute_uri("/"),
+                },
             },
         )
         return context
@@ -151,7 +157,7 @@ class StatusGroup:
 def group_by_current_status(states, day: datetime.date) -> list[StatusGroup]:
     """Members, observers and dialogue partners on ``day``, each with the date its current status began."""
     groups = {status: StatusGroup(status, status.plural) for status in MembershipStatus}
-    former = StatusGroup("former", "Former participants")
+    former = StatusGroup("former", gettext("Former participants"))
     for state in states:
         current = next(
             (p for p in state.periods if p.start_date <= day and (p.end_date is None or p.end_date > day)), None
@@ -239,7 +245,7 @@ class ChairmanshipDetailView(DetailPageMixin, PublishedMixin, DetailView):
         return {
             "@context": "https://schema.org",
             "@type": "Role",
-            "roleName": "Chair of the Shanghai Cooperation Organisation",
+            "roleName": gettext("Chair of the Shanghai Cooperation Organisation"),
             "startDate": chairmanship.start_date.isoformat(),
             "endDate": chairmanship.end_date.isoformat() if chairmanship.end_date else None,
             "name": str(chairmanship),
@@ -292,9 +298,9 @@ class SummitDetailView(DetailPageMixin, PublishedMixin, DetailView):
         context = super().get_context_data(**kwargs)
         groups: dict[str, list] = {}
         for document in context["documents"].items:
-            groups.setdefault(document.get_document_type_display(), []).append(document)
+            groups.setdefault(document.document_type, []).append(document)
         context["documents_by_type"] = [
-            (label, groups[label]) for value, label in DocumentType.choices if label in groups
+            (label, groups[value]) for value, label in DocumentType.choices if value in groups
         ]
         return context
 
@@ -349,9 +355,11 @@ class FacetedListMixin:
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        # The counts cover the whole public archive, whatever is chosen: one computation per content change.
+        # The counts cover the whole public archive, whatever is chosen: one computation per content change
+        # and language (the options are labelled in the reader's language).
         facets = archive_cache.cached_for_content(
-            f"facets:{self.model._meta.model_name}", lambda: facet_counts(self.model.objects.published())
+            f"facets:{self.model._meta.model_name}:{get_language()}",
+            lambda: facet_counts(self.model.objects.published()),
         )
         chosen = self.request.GET
         form = self.filterset.form
@@ -399,14 +407,14 @@ class DocumentListView(FacetedListMixin, PublishedMixin, ListView):
     model = Document
     filterset_class = DocumentFilterSet
     show_years = True
-    default_ordering_label = "Newest first"
+    default_ordering_label = _("Newest first")
     facet_titles = {
-        "type": "Type",
-        "topic": "Topic",
-        "summit": "Summit",
-        "chairmanship": "Chairmanship",
-        "signatory": "Signatory state",
-        "adoption": "Adoption",
+        "type": _("Type"),
+        "topic": _("Topic"),
+        "summit": _("Summit"),
+        "chairmanship": _("Chairmanship"),
+        "signatory": _("Signatory state"),
+        "adoption": _("Adoption"),
     }
 
     def get_context_data(self, **kwargs):
@@ -444,14 +452,14 @@ class DocumentDetailView(DetailPageMixin, PublishedMixin, DetailView):
 class InitiativeListView(FacetedListMixin, PublishedMixin, ListView):
     model = Initiative
     filterset_class = InitiativeFilterSet
-    default_ordering_label = "Title (A–Z)"
+    default_ordering_label = _("Title (A–Z)")
     facet_titles = {
-        "category": "Category",
-        "status": "Status",
-        "proposer": "Proposed by",
-        "chairmanship": "Chairmanship",
-        "summit": "Summit",
-        "topic": "Topic",
+        "category": _("Category"),
+        "status": pgettext_lazy("initiative", "Status"),
+        "proposer": _("Proposed by"),
+        "chairmanship": _("Chairmanship"),
+        "summit": _("Summit"),
+        "topic": _("Topic"),
     }
 
 
@@ -523,6 +531,16 @@ class CitationDownloadView(PublishedMixin, DetailView):
         return response
 
 
+# The kinds of record ``search()`` names, as a reader of each language says them.
+SEARCH_KINDS = {
+    "Document": pgettext_lazy("search result", "Document"),
+    "Initiative": pgettext_lazy("search result", "Initiative"),
+    "Summit": pgettext_lazy("search result", "Summit"),
+    "State": pgettext_lazy("search result", "State"),
+    "Chairmanship": pgettext_lazy("search result", "Chairmanship"),
+}
+
+
 class SearchView(TemplateView):
     template_name = "chairmanship/search.html"
     max_query_length = 200
@@ -535,7 +553,10 @@ class SearchView(TemplateView):
             query=query,
             too_long=too_long,
             max_query_length=self.max_query_length,
-            results=search(query) if query and not too_long else None,
+            # Each result with what kind of record it is, in the reader's language.
+            results=[(SEARCH_KINDS[result.kind], result) for result in search(query)]
+            if query and not too_long
+            else None,
         )
         return context
 

@@ -1,4 +1,5 @@
-"""Template tags of the public site: summit names, schema.org JSON-LD, facet options.
+"""Template tags of the public site: summit names, dates in the reader's language, schema.org JSON-LD, facet
+options.
 
 Rich text is not rendered here: pages show the HTML stored when a record was saved (``chairmanship.rich_text``).
 """
@@ -8,7 +9,10 @@ import json
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import dateformat, translation
 from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
+from django.utils.translation import pgettext
 
 from chairmanship import models
 
@@ -19,6 +23,51 @@ register = template.Library()
 def summit_title(number, city, year=None, *, heading=False, of_the_sco=False) -> str:
     """A summit's name from its number, city and year, where the page has those rather than the summit."""
     return models.summit_title(number, city, year, heading=heading, of_the_sco=of_the_sco)
+
+
+@register.filter
+def summit_ordinal(number) -> str:
+    """A summit's ordinal in the reader's language: "24th", "24-й", "第二十四次"."""
+    return models.summit_ordinal(number) if number is not None else ""
+
+
+# Each date form is a translated format string, so English keeps "4 July 2024" while Russian writes the month
+# in the genitive ("4 июля 2024") and Chinese "2024年7月4日". Django's own DATE_FORMAT would change the English.
+def _formatted(value, form: str) -> str:
+    if value in (None, ""):
+        return ""
+    return dateformat.format(template_localtime(value), form)
+
+
+@register.filter
+def long_date(value) -> str:
+    """A day written out: "4 July 2024", "4 июля 2024", "2024年7月4日"."""
+    return _formatted(value, pgettext("date format", "j F Y"))
+
+
+@register.filter
+def short_date(value) -> str:
+    """A day in a table: "4 Jul 2024"."""
+    return _formatted(value, pgettext("short date format", "j M Y"))
+
+
+@register.filter
+def long_date_time(value) -> str:
+    return _formatted(value, pgettext("date and time format", "j F Y, H:i"))
+
+
+@register.filter
+def short_date_time(value) -> str:
+    return _formatted(value, pgettext("short date and time format", "j M Y, H:i"))
+
+
+@register.filter
+def language_name(code: str) -> str:
+    """A language's name in the reader's language ("Russian", "русский", "俄语"), or its tag when unknown."""
+    try:
+        return translation.get_language_info(code)["name_translated"]
+    except KeyError:
+        return code
 
 
 # The same escapes as django.utils.html.json_script: "</script>" in content cannot close the element.
