@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from chairmanship.languages import LANGUAGE_CODES, prefixed_path
 from chairmanship.models import Document
 from chairmanship.sitemaps import PublicRecordSitemap
 from tests.factories import DocumentFactory, InitiativeFactory, StateFactory, SummitFactory
@@ -60,22 +61,36 @@ def test_sitemap_lists_published_records_and_list_pages_only(client):
     assert not [address for address in addresses if "draft-document" in address or "scheduled-summit" in address]
 
 
-def test_sitemap_index_pages_a_section_past_its_limit_and_every_record_appears_once(client, monkeypatch):
+def test_sitemap_index_pages_a_section_past_its_limit_and_every_record_appears_once_per_language(client, monkeypatch):
     monkeypatch.setattr(PublicRecordSitemap, "limit", 5)
     documents = DocumentFactory.create_batch(12)
 
     pages = sitemap_pages(client)
     addresses = sitemap_addresses(client)
 
+    # 12 documents in 3 languages are 36 entries: 8 pages of at most 5.
     document_pages = [address for address in pages if "/sitemap-documents.xml" in address]
     assert document_pages == [
         "http://testserver/sitemap-documents.xml",
-        "http://testserver/sitemap-documents.xml?p=2",
-        "http://testserver/sitemap-documents.xml?p=3",
+        *(f"http://testserver/sitemap-documents.xml?p={number}" for number in range(2, 9)),
     ]
-    document_addresses = [address for address in addresses if "/documents/" in address and address.count("/") > 4]
-    assert sorted(document_addresses) == sorted(f"http://testserver{d.get_absolute_url()}" for d in documents)
-    assert client.get("/sitemap-documents.xml?p=4").status_code == HTTPStatus.NOT_FOUND
+    document_addresses = [address for address in addresses if re.search(r"/documents/[^/]+/$", address)]
+    assert sorted(document_addresses) == sorted(
+        f"http://testserver{prefixed_path(d.get_absolute_url(), code)}" for d in documents for code in LANGUAGE_CODES
+    )
+    assert client.get("/sitemap-documents.xml?p=9").status_code == HTTPStatus.NOT_FOUND
+
+
+def test_each_sitemap_entry_names_its_other_languages(client):
+    document = DocumentFactory()
+
+    xml = client.get("/sitemap-documents.xml").content.decode()
+
+    for code in LANGUAGE_CODES:
+        address = f"http://testserver{prefixed_path(document.get_absolute_url(), code)}"
+        assert f'<xhtml:link rel="alternate" hreflang="{code}" href="{address}"/>' in xml
+    english = f"http://testserver{document.get_absolute_url()}"
+    assert f'<xhtml:link rel="alternate" hreflang="x-default" href="{english}"/>' in xml
 
 
 def test_a_sitemap_page_reads_only_the_columns_an_address_needs(client):
