@@ -43,6 +43,20 @@ def language_suffixes(model, field_name: str) -> tuple[str, ...]:
     return tuple(f"_{field_suffix(code)}" for code in LANGUAGE_CODES)
 
 
+def is_fallback(record, field: str) -> bool:
+    """Whether ``record.<field>`` shows English because the active language has no text for it yet."""
+    language = translation.get_language()
+    if language == DEFAULT_LANGUAGE or field not in TRANSLATED_FIELDS.get(type(record).__name__, ()):
+        return False
+    own = getattr(record, f"{field}_{field_suffix(language)}", None)
+    return not own and bool(getattr(record, f"{field}_{field_suffix(DEFAULT_LANGUAGE)}", None))
+
+
+def fallback_language(record, field: str | None) -> str | None:
+    """The language to mark ``record.<field>`` with (``lang``) when it is not the page's: English, or None."""
+    return DEFAULT_LANGUAGE if field and is_fallback(record, field) else None
+
+
 def supported(code: str) -> str | None:
     """The archive language a language tag asks for (``zh-CN`` is ``zh-hans``), or None."""
     try:

@@ -31,6 +31,7 @@ and stops once a page of results is found, so the lower tiers are never read, an
 
 import re
 from dataclasses import dataclass
+from typing import ClassVar
 
 from django.contrib.postgres.search import Lexeme, SearchQuery, SearchVectorExact, SearchVectorField
 from django.db import connections
@@ -44,7 +45,7 @@ from django.utils.text import Truncator
 from django.utils.translation import get_language
 
 from chairmanship import search_text
-from chairmanship.languages import DEFAULT_LANGUAGE, TRANSLATED_FIELDS, field_suffix, supported
+from chairmanship.languages import DEFAULT_LANGUAGE, TRANSLATED_FIELDS, fallback_language, field_suffix, supported
 from chairmanship.models import Chairmanship, Document, Initiative, State, Summit
 
 MAX_WORDS = 8  # the words of a query the search page looks for
@@ -75,6 +76,9 @@ class SearchResult:
     rank: int
     title_html: SafeString
     snippet_html: SafeString
+    # "en" where the title or snippet shows English on a page in another language (marked lang="en").
+    title_language: str | None = None
+    snippet_language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -288,6 +292,10 @@ class Scope:
             return None
         return Q(**{f"title_{field_suffix(language)}__gt": ""})
 
+    # The translated fields the result's title and snippet mostly show, to mark an English fallback.
+    title_field: ClassVar[str | None] = "title"
+    snippet_field: ClassVar[str | None] = "summary"
+
     def title_of(self, record) -> str:
         return str(record)
 
@@ -296,6 +304,8 @@ class Scope:
 
 
 class SummitScope(Scope):
+    title_field = "host_city"
+
     def title_of(self, summit) -> str:
         # As the summit page's heading reads.
         return summit.heading
@@ -305,11 +315,15 @@ class SummitScope(Scope):
 
 
 class StateScope(Scope):
+    title_field = "short_name"
+
     def snippet_of(self, state) -> str:
         return " — ".join(part for part in (state.official_name, state.summary) if part)
 
 
 class ChairmanshipScope(Scope):
+    title_field = None
+
     def snippet_of(self, chairmanship) -> str:
         return " — ".join(part for part in (chairmanship.motto, chairmanship.summary) if part)
 
@@ -457,6 +471,8 @@ def search(query: str, *, per_type: int = RESULTS_PER_TYPE) -> list[SearchResult
                     rank=record.search_rank,
                     title_html=highlight(title, marked),
                     snippet_html=highlight(snippet, marked),
+                    title_language=fallback_language(record, scope.title_field),
+                    snippet_language=fallback_language(record, scope.snippet_field),
                 )
             )
     results.sort(key=lambda result: (-result.rank, result.title.casefold()))

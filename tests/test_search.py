@@ -5,6 +5,7 @@ SQLite's FTS5 table); the suite runs on both, so every test here holds on both.
 """
 
 import datetime
+import re
 from http import HTTPStatus
 
 import pytest
@@ -496,3 +497,16 @@ def test_the_full_text_indexes_are_in_place_on_either_database():
     assert {
         name for name in names if name.rsplit("_", 1)[-1] not in {"data", "idx", "content", "docsize", "config"}
     } == expected
+
+
+def test_a_result_still_in_english_on_a_russian_search_page_is_marked_for_screen_readers(client):
+    DocumentFactory(title="Energy corridor memorandum", summary="Energy links.", slug="english-only")
+    DocumentFactory(
+        title="Energy charter", title_ru="Энергетическая хартия", summary="Energy.", summary_ru="Энергия.", slug="both"
+    )
+
+    english_only = client.get("/ru/search/?q=energy").content.decode()
+    translated = client.get("/ru/search/?q=хартия").content.decode()
+
+    assert re.search(r'<a class="record__title" href="/ru/documents/english-only/" lang="en">', english_only)
+    assert re.search(r'<a class="record__title" href="/ru/documents/both/">Энергетическая <mark>хартия', translated)

@@ -19,22 +19,11 @@ from chairmanship import languages
 register = template.Library()
 
 
-def is_fallback(record, field: str) -> bool:
-    """Whether ``record.<field>`` shows English because the reader's language has no text yet."""
-    language = translation.get_language()
-    if language == languages.DEFAULT_LANGUAGE or field not in languages.TRANSLATED_FIELDS.get(
-        type(record).__name__, ()
-    ):
-        return False
-    own = getattr(record, f"{field}_{languages.field_suffix(language)}", None)
-    return not own and bool(getattr(record, f"{field}_{languages.field_suffix(languages.DEFAULT_LANGUAGE)}", None))
-
-
 @register.simple_tag
 def translated(record, field: str):
     """A short translated field (a title, a name), or its English text marked as such."""
     value = getattr(record, field)
-    if not is_fallback(record, field):
+    if not languages.is_fallback(record, field):
         return value
     return format_html(
         '<span lang="{}">{}</span> <span class="untranslated">{}</span>',
@@ -48,7 +37,7 @@ def translated(record, field: str):
 def translated_text(record, field: str = "summary"):
     """A translated Markdown field's stored HTML, with a note when it is English or the archive's translation."""
     language = translation.get_language()
-    fallback = is_fallback(record, f"{field}_html")
+    fallback = languages.is_fallback(record, f"{field}_html")
     return {
         "html": getattr(record, f"{field}_html"),
         "fallback_language": languages.DEFAULT_LANGUAGE if fallback else None,
