@@ -23,9 +23,10 @@ changelog is a merge of the previous and the new CSV files, both sorted by their
 stays flat however large the archive grows.
 
 Translations are columns. The archive is written in English, and English text keeps the bare column name
-(``title``). A translation will be a column of its own named after the language tag, in lower case with
-``_`` for ``-``: ``title_ru``, ``title_zh_hans``. The package marks each translatable column
-(``"translatable": true``) and lists the languages present (``languages``).
+(``title``). Each translation is a column of its own named after the language tag, in lower case with
+``_`` for ``-``: ``title_ru``, ``title_zh_hans``, empty where the text is not yet translated. The package
+marks each translatable column (``"translatable": true``), gives each translation column its ``language``,
+and lists the languages present (``languages``).
 """
 
 import contextlib
@@ -52,6 +53,7 @@ from django.db.models.functions import Cast, Collate
 from django.utils import timezone
 
 from chairmanship import cache as archive_cache
+from chairmanship.languages import LANGUAGE_CODES, OTHER_LANGUAGES, TRANSLATED_FIELDS, field_suffix
 from chairmanship.models import (
     Adoption,
     Chairmanship,
@@ -75,7 +77,7 @@ from chairmanship.models import (
 FORMAT_VERSION = 1
 PACKAGE_NAME = "sco-chairmanship-archive"
 ARCHIVE_NAME = "SCO Chairmanship Archive"
-LANGUAGE = "en"
+
 CHUNK_SIZE = 2000
 RELEASE_STATEMENT_TIMEOUT = 600  # seconds one query of a build may take (PostgreSQL)
 # How many keys per table and kind of change CHANGELOG.md names; changes.csv names every one.
@@ -119,6 +121,27 @@ class Column:
     choices: type[models.TextChoices] | None = None
     format: str | None = None
     translatable: bool = False
+    language: str | None = None
+
+    def translations(self, model) -> tuple["Column", ...]:
+        """This column followed by its Russian and Chinese columns, where the model keeps the field in them."""
+        if not self.translatable or (self.source or self.name) not in TRANSLATED_FIELDS.get(model.__name__, ()):
+            return (self,)
+        names = dict(settings.LANGUAGES)
+        return (
+            self,
+            *(
+                Column(
+                    f"{self.name}_{field_suffix(code)}",
+                    "string",
+                    f"{self.description} In {names[code]} ({code}); empty where not yet translated.",
+                    source=f"{self.source or self.name}_{field_suffix(code)}",
+                    translatable=True,
+                    language=code,
+                )
+                for code in OTHER_LANGUAGES
+            ),
+        )
 
     def descriptor(self) -> dict:
         described = {"name": self.name, "type": self.type, "description": self.description}
@@ -137,6 +160,8 @@ class Column:
             described["constraints"] = constraints
         if self.translatable:
             described["translatable"] = True
+        if self.language:
+            described["language"] = self.language
         return described
 
 
@@ -162,6 +187,11 @@ class Table:
     querysets: Callable[[datetime.datetime], list[models.QuerySet]] | None = None
     # Whether the record's own public state is counted for "has published content changed since".
     counted: bool = True
+
+    def __post_init__(self):
+        # Every translated field's Russian and Chinese columns follow its English one.
+        columns = tuple(translated for column in self.columns for translated in column.translations(self.model))
+        object.__setattr__(self, "columns", columns)
 
     @property
     def column_names(self) -> list[str]:
@@ -965,7 +995,7 @@ def datapackage(version: str, built_at: datetime.datetime, files: dict[str, dict
         ),
         "version": version,
         "created": iso_datetime(built_at),
-        "languages": [LANGUAGE],
+        "languages": list(LANGUAGE_CODES),
         "keywords": ["Shanghai Cooperation Organisation", "SCO", "summits", "treaties", "international relations"],
         "licenses": [{"name": terms["name"], "title": terms["title"], "path": terms["path"]}],
         "resources": resources,

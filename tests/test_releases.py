@@ -160,6 +160,22 @@ def test_the_json_files_hold_the_same_rows_as_the_csv_files_typed(archive):
     assert "Creative Commons Attribution 4.0 International" in (release.folder / "LICENCE.md").read_text()
 
 
+def test_a_release_carries_each_translation_as_a_column_of_its_language(archive):
+    build()
+    release = releases.current_release()
+
+    states = {row["slug"]: row for row in rows_of(release.folder / "csv" / "states.csv")}
+    state = State.objects.get(slug="kazakhstan")
+    assert states["kazakhstan"]["short_name"] == state.short_name_en
+    assert states["kazakhstan"]["short_name_ru"] == state.short_name_ru == "Казахстан"
+    assert states["kazakhstan"]["short_name_zh_hans"] == state.short_name_zh_hans
+    package = json.loads((release.folder / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["languages"] == ["en", "ru", "zh-hans"]
+    documents = next(resource for resource in package["resources"] if resource["name"] == "documents")
+    fields = {field["name"]: field for field in documents["schema"]["fields"]}
+    assert fields["title_zh_hans"]["language"] == "zh-hans" and fields["title_ru"]["translatable"]
+
+
 def test_an_empty_archive_makes_a_valid_empty_release(archive, client):
     empty_the_database()
 
