@@ -11,9 +11,11 @@ from modeltranslation.translator import TranslationOptions, translator
 
 from chairmanship import models
 from chairmanship.languages import TRANSLATED_FIELDS
+from chairmanship.versions import record_every_language
 
 for model_name, field_names in TRANSLATED_FIELDS.items():
     translator.register(
         getattr(models, model_name),
         type(f"{model_name}Translation", (TranslationOptions,), {"fields": field_names}),
     )
+    record_every_language(getattr(models, model_name))
