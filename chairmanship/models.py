@@ -221,6 +221,9 @@ class KeptInEnglish:
 
     def save(self, *args, **kwargs):
         with translation.override(DEFAULT_LANGUAGE):
+            for name in TRANSLATED_FIELDS[type(self).__name__]:
+                # The English column holds what the field's own column does: "" rather than NULL when empty.
+                setattr(self, f"{name}_{field_suffix(DEFAULT_LANGUAGE)}", getattr(self, name))
             return super().save(*args, **kwargs)
 
     @classmethod
