@@ -11,18 +11,21 @@ import re
 
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.translation import get_language
 
 PLACEHOLDER = "slug-link-placeholder"
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 
 
 @functools.lru_cache(maxsize=128)
-def _pattern(view_name: str, urlconf: str, prefix: str) -> str:
+def _pattern(view_name: str, urlconf: str, prefix: str, language: str) -> str:
     return reverse(view_name, urlconf=urlconf, kwargs={"slug": PLACEHOLDER})
 
 
 def slug_path(view_name: str, slug) -> str:
-    """What ``reverse(view_name, kwargs={"slug": slug})`` returns."""
+    """What ``reverse(view_name, kwargs={"slug": slug})`` returns (in the active language: pages of other
+    languages than English are under /ru/, /zh-hans/)."""
     if not isinstance(slug, str) or not SLUG.fullmatch(slug):
         return reverse(view_name, kwargs={"slug": slug})
-    return _pattern(view_name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()).replace(PLACEHOLDER, slug)
+    pattern = _pattern(view_name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), get_language())
+    return pattern.replace(PLACEHOLDER, slug)
