@@ -247,13 +247,18 @@ class TranslationsFieldExtension(OpenApiSerializerFieldExtension):
     target_class = "chairmanship.api.serializers.TranslationsField"
 
     def map_serializer_field(self, auto_schema, direction):
-        text = {"type": "string", "nullable": True}
+        model = self.target.parent.Meta.model
+        texts = {}
+        for name in self.target.field_names:
+            texts[name] = {"type": "string", "nullable": True}
+            if max_length := model._meta.get_field(name).max_length:
+                texts[name]["maxLength"] = max_length
         return {
             "type": "object",
             "properties": {
                 code: {
                     "type": "object",
-                    "properties": dict.fromkeys(self.target.field_names, text),
+                    "properties": texts,
                     "additionalProperties": False,
                 }
                 for code in OTHER_LANGUAGES
