@@ -44,7 +44,7 @@ from chairmanship.models import (
 PUBLICATION_FIELDS = ("status", "published_at")
 
 
-def in_every_language(model, fields: tuple[str, ...]) -> tuple[str, ...]:
+def with_language_columns(model, fields: tuple[str, ...]) -> tuple[str, ...]:
     """``fields`` with each translated field replaced by its column in each language, English first."""
     translated = TRANSLATED_FIELDS.get(model.__name__, ())
     return tuple(
@@ -263,7 +263,7 @@ class EditorialResource(resources.ModelResource):
 class DocumentResource(EditorialResource):
     class Meta:
         model = Document
-        fields = in_every_language(
+        fields = with_language_columns(
             Document,
             (
                 "slug",
@@ -290,7 +290,7 @@ class DocumentResource(EditorialResource):
 class InitiativeResource(EditorialResource):
     class Meta:
         model = Initiative
-        fields = in_every_language(
+        fields = with_language_columns(
             Initiative,
             (
                 "slug",
@@ -314,7 +314,7 @@ class InitiativeResource(EditorialResource):
 class SummitResource(EditorialResource):
     class Meta:
         model = Summit
-        fields = in_every_language(
+        fields = with_language_columns(
             Summit,
             (
                 "slug",
@@ -341,7 +341,7 @@ class SummitResource(EditorialResource):
 class StateResource(EditorialResource):
     class Meta:
         model = State
-        fields = in_every_language(
+        fields = with_language_columns(
             State,
             (
                 "slug",
@@ -362,7 +362,7 @@ class StateResource(EditorialResource):
 class ChairmanshipResource(EditorialResource):
     class Meta:
         model = Chairmanship
-        fields = in_every_language(
+        fields = with_language_columns(
             Chairmanship,
             (
                 "slug",
@@ -402,7 +402,7 @@ class SourceResource(EditorialResource):
 class TopicResource(EditorialResource):
     class Meta:
         model = Topic
-        fields = in_every_language(
+        fields = with_language_columns(
             Topic,
             ("slug", "name", "description"),
         )
@@ -411,7 +411,7 @@ class TopicResource(EditorialResource):
 class KeyFigureResource(EditorialResource):
     class Meta:
         model = KeyFigure
-        fields = in_every_language(
+        fields = with_language_columns(
             KeyFigure,
             (
                 "slug",

@@ -266,3 +266,12 @@ def test_the_schema_documents_the_language_of_every_read_and_answer(tmp_path):
     translations = schema["components"]["schemas"]["Document"]["properties"]["translations"]
     assert set(translations["properties"]) == {"ru", "zh-hans"}
     assert set(translations["properties"]["ru"]["properties"]) == {"title", "summary"}
+
+
+def test_a_parameter_taking_one_value_given_twice_is_refused(api_client):
+    response = api_client.get("/api/v1/summits/", {"search": ["Astana", "Qingdao"]})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["errors"] == {"search": ["Give this parameter once."]}
+    assert api_client.get("/api/v1/documents/", {"lang": ["ru", "en"]}).status_code == HTTPStatus.BAD_REQUEST
+    # A filter taking several values still takes them.
+    assert api_client.get("/api/v1/documents/", {"topic": ["energy", "trade"]}).status_code == HTTPStatus.OK

@@ -17,6 +17,7 @@ import copy
 from contextlib import contextmanager
 
 import reversion
+from django import forms as django_forms
 from django.db import IntegrityError, router, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.db.models.deletion import Collector
@@ -37,7 +38,7 @@ from chairmanship.api import schema, serializers
 from chairmanship.api.exceptions import DeletionRefused, PreconditionFailed, PublicationRefused, WriteConflict
 from chairmanship.api.permissions import role_refusals_as_403, sees_unpublished
 from chairmanship.api.renderers import CITATION_RENDERERS
-from chairmanship.languages import DEFAULT_LANGUAGE
+from chairmanship.languages import DEFAULT_LANGUAGE, LANGUAGE_PARAMETER
 from chairmanship.models import PublicationStatus, Publishable
 
 SLUG_PATTERN = r"[-a-zA-Z0-9_]+"
@@ -149,7 +150,23 @@ class ArchiveViewSet(TaggedReadMixin, viewsets.ModelViewSet):
         # The list's filters select records; a record asked for by its URL is found whatever they say.
         if self.action == "retrieve":
             return queryset
+        self.refuse_repeated_parameters()
         return super().filter_queryset(queryset)
+
+    def refuse_repeated_parameters(self):
+        """A filter that takes one value, given twice, is refused (400) rather than read as its last value."""
+        single = [
+            name
+            for name, list_filter in self.filterset_class.base_filters.items()
+            if not issubclass(list_filter.field_class, django_forms.MultipleChoiceField)
+        ]
+        repeated = {
+            name: ["Give this parameter once."]
+            for name in (*single, LANGUAGE_PARAMETER)
+            if len(self.request.query_params.getlist(name)) > 1
+        }
+        if repeated:
+            raise ValidationError(repeated)
 
     def retrieve(self, request, *args, **kwargs):
         form = self.citation_format()
