@@ -27,12 +27,14 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, JSON, XLSX
+from modeltranslation.admin import TranslationAdmin
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from chairmanship import publication
 from chairmanship.deletion import refusal_message
 from chairmanship.forms import EditorialForm
+from chairmanship.languages import LANGUAGE_CODES, OTHER_LANGUAGES, field_suffix, language_name
 from chairmanship.models import (
     Chairmanship,
     Correction,
@@ -62,7 +64,7 @@ from chairmanship.resources import (
     TopicResource,
 )
 from chairmanship.security import admin_export_policy
-from chairmanship.versions import record_field_values, version_differences
+from chairmanship.versions import field_label, record_field_values, version_differences
 
 # The editor note sits with the publication fields: both are about the record, not what readers see.
 PUBLICATION_FIELDSET = ("Publication", {"fields": ("status", "published_at", "editor_note")})
@@ -107,6 +109,93 @@ class ArchiveAdmin(VersionAdmin):
             self.message_user(request, refusal_message(refusal, self.model), messages.ERROR)
             return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", object_id)
         return _refused_with_conflict(request, response)
+
+
+# --- Every language of a translated field ----------------------------------------------------------
+
+
+def in_every_language(name: str) -> tuple[str, ...]:
+    """A form row holding a translated field's column in each language, side by side (English first)."""
+    return tuple(f"{name}_{field_suffix(code)}" for code in LANGUAGE_CODES)
+
+
+class MissingTranslationFilter(admin.SimpleListFilter):
+    """Records lacking a language (``PublicRelationsQuerySet.missing_translation``), or lacking none."""
+
+    title = "translation"
+    parameter_name = "translation"
+
+    def lookups(self, request, model_admin):
+        return (
+            *((f"missing-{code}", f"Missing {language_name(code)}") for code in OTHER_LANGUAGES),
+            ("complete", "Complete"),
+        )
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "complete":
+            return queryset.translations_complete()
+        for code in OTHER_LANGUAGES:
+            if value == f"missing-{code}":
+                return queryset.missing_translation(code)
+        return queryset
+
+
+def warn_untranslated(modeladmin, request, records) -> None:
+    """Names, for each record just published, the languages and fields it lacks; publishing goes ahead."""
+    by_model = {}
+    for record in records:
+        by_model.setdefault(type(record), []).append(record)
+    for model, published in by_model.items():
+        gaps = model._default_manager.filter(pk__in=[record.pk for record in published]).translation_gaps()
+        for record in published:
+            missing = gaps.get(record.pk)
+            if not missing:
+                continue
+            lacks = "; ".join(
+                f"{language_name(code)}: {', '.join(str(model._meta.get_field(name).verbose_name) for name in names)}"
+                for code, names in missing.items()
+            )
+            modeladmin.message_user(
+                request,
+                f"“{record}” is published without some of its translations ({lacks}). Readers in those "
+                "languages see the English text until the translation is added.",
+                messages.WARNING,
+            )
+
+
+class TranslatedAdmin(TranslationAdmin):
+    """django-modeltranslation's admin: each translated field is edited in every language, side by side.
+
+    English keeps the field's own label and stays required where the field is; Russian and Chinese are
+    optional and say their language. The change list shows which languages a record lacks and filters by it.
+    Plain TranslationAdmin, not the tabbed one: the tabs need jQuery UI from a CDN, which the site's
+    Content-Security-Policy (scripts from this site only) and offline machines rule out.
+    """
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # TranslationAdmin.get_form takes no positional ``change``; the admins it is mixed with pass one.
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and hasattr(db_field, "translated_field"):
+            formfield.label = field_label(db_field)
+        return formfield
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_missing_languages()
+
+    def get_list_filter(self, request):
+        return (*super().get_list_filter(request), MissingTranslationFilter)
+
+    def get_list_display(self, request):
+        return (*super().get_list_display(request), "missing_translations")
+
+    @admin.display(description="missing translations")
+    def missing_translations(self, record):
+        missing = [code for code in OTHER_LANGUAGES if getattr(record, f"missing_{field_suffix(code)}")]
+        return f"Missing: {', '.join(missing)}" if missing else "—"
 
 
 # --- Filters and inlines ---------------------------------------------------------------------------
@@ -289,6 +378,7 @@ class EditorialAdmin(GuardedDeletionAdmin):
 
     def save_model(self, request, obj, form, change):
         before = getattr(request, "_editorial_state_before_revert", None)
+        stored = None
         if before is not None:
             # A revert restores content; the publication state stays unless a Publisher changes it, and
             # the version keeps rising so editors who loaded the newer version are still warned.
@@ -315,6 +405,8 @@ class EditorialAdmin(GuardedDeletionAdmin):
                 )
                 return
         super().save_model(request, obj, form, change)
+        if before is None and publication.is_published(obj) and not publication.is_published(stored):
+            warn_untranslated(self, request, [obj])
         note = form.cleaned_data.get("correction_note")
         if note:
             Correction.objects.create(record=obj, note=note, author=request.user)
@@ -592,10 +684,12 @@ class EditorialAdmin(GuardedDeletionAdmin):
             self.log_change(request, record, message)
             changed.append(record)
         self._report(request, verb, changed, refused)
+        return changed
 
     @admin.action(description="Publish selected (scheduled when the publication time is in the future)")
     def publish(self, request, queryset):
-        self._apply_to_each(request, queryset, publication.publish, "published", "Published.")
+        published = self._apply_to_each(request, queryset, publication.publish, "published", "Published.")
+        warn_untranslated(self, request, published)
 
     publish.allowed_permissions = ("publish",)
 
@@ -637,25 +731,47 @@ class SourceAdmin(ArchiveImportExportMixin, GuardedDeletionAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(ArchiveImportExportMixin, ArchiveAdmin):
+class TopicAdmin(ArchiveImportExportMixin, ArchiveAdmin, TranslatedAdmin):
     resource_classes = (TopicResource,)
     list_display = ("name", "slug")
-    search_fields = ("name", "description")
-    prepopulated_fields = {"slug": ("name",)}
+    search_fields = ("name", "name_ru", "name_zh_hans", "description")
+    prepopulated_fields = {"slug": ("name_en",)}
+    fields = ("slug", in_every_language("name"), in_every_language("description"))
 
 
 @admin.register(State)
-class StateAdmin(ArchiveImportExportMixin, EditorialAdmin):
+class StateAdmin(ArchiveImportExportMixin, EditorialAdmin, TranslatedAdmin):
     resource_classes = (StateResource,)
     list_display = ("short_name", "official_name", "iso_alpha2", "iso_alpha3", "capital", "publication")
     list_filter = (PublicationStateFilter, "memberships__status")
-    search_fields = ("short_name", "official_name", "iso_alpha2", "iso_alpha3", "capital", "summary")
-    prepopulated_fields = {"slug": ("short_name",)}
+    search_fields = (
+        "short_name",
+        "short_name_ru",
+        "short_name_zh_hans",
+        "official_name",
+        "iso_alpha2",
+        "iso_alpha3",
+        "capital",
+        "summary",
+    )
+    prepopulated_fields = {"slug": ("short_name_en",)}
     autocomplete_fields = ("sources",)
     inlines = (MembershipInline,)
     fieldsets = (
-        (None, {"fields": ("short_name", "official_name", "slug", "iso_alpha2", "iso_alpha3", "capital")}),
-        ("Content", {"fields": ("summary", "sources")}),
+        (
+            None,
+            {
+                "fields": (
+                    in_every_language("short_name"),
+                    in_every_language("official_name"),
+                    "slug",
+                    "iso_alpha2",
+                    "iso_alpha3",
+                    in_every_language("capital"),
+                )
+            },
+        ),
+        ("Content", {"fields": (in_every_language("summary"), "sources")}),
         PUBLICATION_FIELDSET,
     )
 
@@ -700,7 +816,7 @@ class MembershipAdmin(ArchiveImportExportMixin, ShownRowAdmin):
 
 
 @admin.register(Chairmanship)
-class ChairmanshipAdmin(ArchiveImportExportMixin, EditorialAdmin):
+class ChairmanshipAdmin(ArchiveImportExportMixin, EditorialAdmin, TranslatedAdmin):
     resource_classes = (ChairmanshipResource,)
     list_display = ("__str__", "state", "start_date", "end_date", "publication")
     list_filter = (PublicationStateFilter,)
@@ -711,31 +827,50 @@ class ChairmanshipAdmin(ArchiveImportExportMixin, EditorialAdmin):
     date_hierarchy = "start_date"
     inlines = (KeyFigureInline,)
     fieldsets = (
-        (None, {"fields": ("state", "slug", "start_date", "end_date", "motto")}),
-        ("Content", {"fields": ("priorities", "summary", "sources")}),
+        (None, {"fields": ("state", "slug", "start_date", "end_date", in_every_language("motto"))}),
+        ("Content", {"fields": (in_every_language("priorities"), in_every_language("summary"), "sources")}),
         PUBLICATION_FIELDSET,
     )
 
 
 @admin.register(Summit)
-class SummitAdmin(ArchiveImportExportMixin, EditorialAdmin):
+class SummitAdmin(ArchiveImportExportMixin, EditorialAdmin, TranslatedAdmin):
     resource_classes = (SummitResource,)
     list_display = ("number", "host_city", "host_state", "start_date", "format", "publication")
     list_display_links = ("number", "host_city")
     list_filter = (PublicationStateFilter, "format", "host_state")
     search_fields = ("host_city", "theme", "summary", "host_state__short_name")
-    prepopulated_fields = {"slug": ("host_city", "start_date")}
+    prepopulated_fields = {"slug": ("host_city_en", "start_date")}
     autocomplete_fields = ("host_state", "chairmanship", "documents_reported_source", "sources")
     list_select_related = ("host_state",)
     date_hierarchy = "start_date"
     inlines = (DocumentInline, KeyFigureInline)
     actions = (*EditorialAdmin.actions, "publish_with_documents")
     fieldsets = (
-        (None, {"fields": ("number", "host_city", "host_state", "slug", "start_date", "end_date", "format")}),
-        ("Content", {"fields": ("theme", "chairmanship", "summary", "sources")}),
+        (
+            None,
+            {
+                "fields": (
+                    "number",
+                    in_every_language("host_city"),
+                    "host_state",
+                    "slug",
+                    "start_date",
+                    "end_date",
+                    "format",
+                )
+            },
+        ),
+        ("Content", {"fields": (in_every_language("theme"), "chairmanship", in_every_language("summary"), "sources")}),
         (
             "Coverage",
-            {"fields": ("documents_reported", "documents_reported_note", "documents_reported_source")},
+            {
+                "fields": (
+                    "documents_reported",
+                    in_every_language("documents_reported_note"),
+                    "documents_reported_source",
+                )
+            },
         ),
         PUBLICATION_FIELDSET,
     )
@@ -756,54 +891,72 @@ class SummitAdmin(ArchiveImportExportMixin, EditorialAdmin):
             for document in documents:
                 self.log_change(request, document, f"Published with its summit {summit}.")
             self.message_user(request, f"Published “{summit}” with {len(documents)} documents.", messages.SUCCESS)
+            warn_untranslated(self, request, [summit, *documents])
 
     publish_with_documents.allowed_permissions = ("publish",)
 
 
 @admin.register(Document)
-class DocumentAdmin(ArchiveImportExportMixin, EditorialAdmin):
+class DocumentAdmin(ArchiveImportExportMixin, EditorialAdmin, TranslatedAdmin):
     resource_classes = (DocumentResource,)
     list_display = ("title", "document_type", "date", "summit", "adoption", "publication")
     list_filter = (PublicationStateFilter, "document_type", "adoption", "topics", "summit")
-    search_fields = ("title", "summary", "full_text")
-    prepopulated_fields = {"slug": ("title",)}
+    search_fields = ("title", "title_ru", "title_zh_hans", "summary", "full_text")
+    prepopulated_fields = {"slug": ("title_en",)}
     autocomplete_fields = ("summit", "chairmanship", "topics", "signatories", "sources")
     list_select_related = ("summit",)
     date_hierarchy = "date"
     fieldsets = (
-        (None, {"fields": ("title", "slug", "document_type", "topics")}),
+        (None, {"fields": (in_every_language("title"), "slug", "document_type", "topics")}),
         ("Context", {"fields": ("summit", "chairmanship", "date", "signatories")}),
         ("Legal state", {"fields": ("adoption", "entered_into_force")}),
-        ("Content", {"fields": ("summary", "official_text_url", "full_text", "pdf", "sources")}),
+        (
+            "Content",
+            {"fields": (in_every_language("summary"), "official_text_url", "full_text", "pdf", "sources")},
+        ),
         PUBLICATION_FIELDSET,
     )
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(ArchiveImportExportMixin, EditorialAdmin):
+class InitiativeAdmin(ArchiveImportExportMixin, EditorialAdmin, TranslatedAdmin):
     resource_classes = (InitiativeResource,)
     list_display = ("title", "category", "implementation_status", "chairmanship", "publication")
     list_filter = (PublicationStateFilter, "category", "implementation_status", "topics")
-    search_fields = ("title", "summary")
-    prepopulated_fields = {"slug": ("title",)}
+    search_fields = ("title", "title_ru", "title_zh_hans", "summary")
+    prepopulated_fields = {"slug": ("title_en",)}
     autocomplete_fields = ("proposers", "chairmanship", "summit", "topics", "documents", "sources")
     list_select_related = ("chairmanship__state",)
     date_hierarchy = "updated_at"
     fieldsets = (
-        (None, {"fields": ("title", "slug", "category", "implementation_status", "topics")}),
+        (None, {"fields": (in_every_language("title"), "slug", "category", "implementation_status", "topics")}),
         ("Context", {"fields": ("proposers", "chairmanship", "summit", "documents")}),
-        ("Content", {"fields": ("summary", "sources")}),
+        ("Content", {"fields": (in_every_language("summary"), "sources")}),
         PUBLICATION_FIELDSET,
     )
 
 
 @admin.register(KeyFigure)
-class KeyFigureAdmin(ArchiveImportExportMixin, ShownRowAdmin):
+class KeyFigureAdmin(ArchiveImportExportMixin, ShownRowAdmin, TranslatedAdmin):
     resource_classes = (KeyFigureResource,)
     list_display = ("label", "display_value", "as_of", "chairmanship", "summit", "source")
     list_filter = ("unit", "qualifier")
-    search_fields = ("label", "note", "unit")
-    prepopulated_fields = {"slug": ("label",)}
+    search_fields = ("label", "label_ru", "label_zh_hans", "note", "unit")
+    prepopulated_fields = {"slug": ("label_en",)}
+    fields = (
+        "slug",
+        in_every_language("label"),
+        "value",
+        in_every_language("unit"),
+        "qualifier",
+        "as_of",
+        "period",
+        "chairmanship",
+        "summit",
+        "topics",
+        "note",
+        "source",
+    )
     autocomplete_fields = ("chairmanship", "summit", "topics", "source")
     list_select_related = ("chairmanship__state", "summit", "source")
 

@@ -5,7 +5,9 @@
   Pages (and anything else without a tag of its own) are tagged by a digest of their bytes; API answers by
   a digest of their data and media type (``read_etag``), remembered per content version
   (``chairmanship.cache.cached_for_content``) so that a client holding the current tag is answered before any query.
-  An answer about one record puts the record's own tag first: ``"<pk>-<version>-<digest>"``.
+  An answer about one record puts the record's own tag first: ``"<pk>-<version>-<digest>"``. The digest
+  includes the answer's language, so the same record read in Russian and in English has two tags, even where
+  its text is not translated yet (a cache or client holding one language's answer never gets a 304 for another).
 - **A record's own tag guards writes.** It is the record's primary key and version (raised on every save of
   the record itself), or, for records without a version (sources, topics, memberships, key figures), its
   primary key and a digest of its own columns. ``If-Match`` is compared with that part only, so an edit of a
@@ -23,6 +25,7 @@ import hashlib
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import translation
 from django.utils.http import parse_etags, quote_etag
 
 
@@ -52,15 +55,17 @@ def own_etag(record) -> str:
 
 
 def read_etag(data, media_type: str, record=None) -> str:
-    """The ETag of an API answer showing ``data`` as ``media_type``; ``record``'s own tag first, if given."""
-    digest = _digest(f"{media_type}\n{_serialised(data)}")
+    """The ETag of an API answer showing ``data`` as ``media_type`` in the active language; ``record``'s own tag
+    first, if given."""
+    digest = _digest(f"{media_type}\n{translation.get_language()}\n{_serialised(data)}")
     return quote_etag(f"{own_version(record)}-{digest}" if record is not None else digest)
 
 
 def read_name(request, reader: str) -> str:
     """What an API answer's ETag is remembered under until the content changes: who reads (``"public"`` or
-    ``"editor"``), the media type and the full address (host and query included: both show in the answer)."""
-    answer = f"{request.accepted_media_type}\n{request.build_absolute_uri()}"
+    ``"editor"``), the media type, the language and the full address (host and query included: both show in the
+    answer)."""
+    answer = f"{request.accepted_media_type}\n{translation.get_language()}\n{request.build_absolute_uri()}"
     return f"etag:{reader}:{hashlib.sha256(answer.encode()).hexdigest()}"
 
 

@@ -36,6 +36,11 @@ def field_suffix(language: str) -> str:
     return language.replace("-", "_")
 
 
+def language_name(code: str) -> str:
+    """A language's English name, as editors read it ("Russian", "Simplified Chinese")."""
+    return translation.get_language_info(code)["name"]
+
+
 def language_suffixes(model, field_name: str) -> tuple[str, ...]:
     """The suffixes of the columns a field is kept in: one per language if it is translated, else none."""
     if field_name not in TRANSLATED_FIELDS.get(model.__name__, ()):

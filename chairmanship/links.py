@@ -24,7 +24,8 @@ def _pattern(view_name: str, urlconf: str, prefix: str, language: str | None) ->
 
 
 def slug_path(view_name: str, slug) -> str:
-    """What ``reverse(view_name, kwargs={"slug": slug})`` returns."""
+    """What ``reverse(view_name, kwargs={"slug": slug})`` returns (in the active language: pages of other
+    languages than English are under /ru/, /zh-hans/)."""
     if not isinstance(slug, str) or not SLUG.fullmatch(slug):
         return reverse(view_name, kwargs={"slug": slug})
     urlconf = get_urlconf() or settings.ROOT_URLCONF

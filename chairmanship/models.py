@@ -6,6 +6,7 @@ in ``published_condition``; every view, feed, sitemap and API endpoint goes thro
 
 import datetime
 import functools
+import operator
 import uuid
 
 import reversion
@@ -24,7 +25,13 @@ from django.utils import timezone, translation
 from django.utils.translation import get_language_info, pgettext, pgettext_lazy
 
 from chairmanship import rich_text, search_text
-from chairmanship.languages import DEFAULT_LANGUAGE, TRANSLATED_FIELDS, field_suffix, language_suffixes
+from chairmanship.languages import (
+    DEFAULT_LANGUAGE,
+    OTHER_LANGUAGES,
+    TRANSLATED_FIELDS,
+    field_suffix,
+    language_suffixes,
+)
 from chairmanship.links import slug_path
 from chairmanship.validators import (
     FULL_TEXT_MAX_LENGTH,
@@ -261,7 +268,26 @@ class KeptInEnglish:
 
     def save(self, *args, **kwargs):
         with translation.override(DEFAULT_LANGUAGE):
+            for name in TRANSLATED_FIELDS[type(self).__name__]:
+                # The English column holds what the field's own column does: "" rather than NULL when empty.
+                setattr(self, f"{name}_{field_suffix(DEFAULT_LANGUAGE)}", getattr(self, name))
             return super().save(*args, **kwargs)
+
+    @classmethod
+    def written_translated_fields(cls) -> tuple[str, ...]:
+        """The translated fields people write (the HTML and excerpts beside them are rendered from these)."""
+        return tuple(name for name in TRANSLATED_FIELDS[cls.__name__] if cls._meta.get_field(name).editable)
+
+
+def _no_text(column: str) -> Q:
+    return Q(**{f"{column}__isnull": True}) | Q(**{column: ""})
+
+
+def translation_gap(language: str, field_name: str) -> Q:
+    """The rule for a missing translation: the field has English text and none in ``language``."""
+    return ~_no_text(f"{field_name}_{field_suffix(DEFAULT_LANGUAGE)}") & _no_text(
+        f"{field_name}_{field_suffix(language)}"
+    )
 
 
 class PublicRelationsQuerySet(models.QuerySet):
@@ -281,6 +307,47 @@ class PublicRelationsQuerySet(models.QuerySet):
             if name in kwargs:
                 kwargs.setdefault(f"{name}_{field_suffix(DEFAULT_LANGUAGE)}", kwargs[name])
         return super().update(**kwargs)
+
+    # Translations: which languages a record lacks, decided in SQL by ``translation_gap`` -------------------
+
+    def _missing_in(self, language: str) -> Q:
+        gaps = [translation_gap(language, name) for name in self.model.written_translated_fields()]
+        return functools.reduce(operator.or_, gaps, Q(pk__in=[]))
+
+    def missing_translation(self, language: str):
+        """Records with English text in some field that ``language`` has no text for."""
+        return self.filter(self._missing_in(language))
+
+    def translations_complete(self):
+        """Records whose English text is there in every other language too."""
+        return self.exclude(functools.reduce(operator.or_, (self._missing_in(code) for code in OTHER_LANGUAGES)))
+
+    def with_missing_languages(self):
+        """Annotates ``missing_<suffix>`` (``missing_ru``, ``missing_zh_hans``): whether that language lacks text."""
+        return self.annotate(
+            **{
+                f"missing_{field_suffix(code)}": models.ExpressionWrapper(
+                    self._missing_in(code), output_field=models.BooleanField()
+                )
+                for code in OTHER_LANGUAGES
+            }
+        )
+
+    def translation_gaps(self) -> dict[int, dict[str, list[str]]]:
+        """For each record, the fields each other language lacks (languages lacking none left out), one query."""
+        fields = self.model.written_translated_fields()
+        flags = {
+            f"gap__{code}__{name}": models.ExpressionWrapper(
+                translation_gap(code, name), output_field=models.BooleanField()
+            )
+            for code in OTHER_LANGUAGES
+            for name in fields
+        }
+        gaps = {}
+        for row in self.order_by().values("pk", **flags):
+            missing = {code: [name for name in fields if row[f"gap__{code}__{name}"]] for code in OTHER_LANGUAGES}
+            gaps[row["pk"]] = {code: names for code, names in missing.items() if names}
+        return gaps
 
     def planned(self):
         """This queryset in the fetch mode named by ``ARCHIVE_FETCH_MODE``.

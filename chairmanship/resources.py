@@ -9,6 +9,9 @@ completeness checks as the admin). An Editor's row changing a published record d
 kept as a proposed change for a Publisher, as the admin and the API keep it; an Editor's row adding or
 changing what a published page shows (a membership period of a published state, a key figure of a published
 chairmanship or summit) is refused with a row error naming that record.
+
+A translated field has a column per language (``title_en``, ``title_ru``, ``title_zh_hans``), both ways. A
+file from before the archive kept languages apart has only ``title``: that column is read as the English one.
 """
 
 import copy
@@ -18,11 +21,12 @@ import functools
 import reversion
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from import_export import resources, widgets
 
 from chairmanship import publication
+from chairmanship.languages import DEFAULT_LANGUAGE, LANGUAGE_CODES, TRANSLATED_FIELDS, field_suffix
 from chairmanship.models import (
     Chairmanship,
     Document,
@@ -38,6 +42,16 @@ from chairmanship.models import (
 )
 
 PUBLICATION_FIELDS = ("status", "published_at")
+
+
+def with_language_columns(model, fields: tuple[str, ...]) -> tuple[str, ...]:
+    """``fields`` with each translated field replaced by its column in each language, English first."""
+    translated = TRANSLATED_FIELDS.get(model.__name__, ())
+    return tuple(
+        column
+        for name in fields
+        for column in ([f"{name}_{field_suffix(code)}" for code in LANGUAGE_CODES] if name in translated else [name])
+    )
 
 
 class SlugWidget(widgets.ForeignKeyWidget):
@@ -93,6 +107,17 @@ class ISODateTimeWidget(widgets.DateTimeWidget):
         return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
 
 
+class LanguageColumnWidget(widgets.CharWidget):
+    """A translated field's column in a language other than English: an empty cell is no text (NULL, as the
+    admin stores it, so that a unique field's records can all lack it)."""
+
+    def clean(self, value, row=None, **kwargs):
+        return super().clean(value, row, **kwargs) or None
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else super().render(value, obj, **kwargs)
+
+
 class EditorialResource(resources.ModelResource):
     """Shared import rules: natural keys, all-or-nothing, revisions and roles.
 
@@ -125,6 +150,13 @@ class EditorialResource(resources.ModelResource):
         return functools.partial(SlugsWidget, model=field.related_model)
 
     @classmethod
+    def widget_from_django_field(cls, f, default=widgets.Widget):
+        # The English column mirrors the field's own one and is read like it.
+        if hasattr(f, "translated_field") and f.language != DEFAULT_LANGUAGE:
+            return LanguageColumnWidget
+        return super().widget_from_django_field(f, default)
+
+    @classmethod
     def widget_kwargs_for_field(cls, field_name, django_field):
         kwargs = super().widget_kwargs_for_field(field_name, django_field)
         if isinstance(django_field, models.TextField) and django_field.blank:
@@ -137,6 +169,14 @@ class EditorialResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         self.user = kwargs.get("user")
+        translated = TRANSLATED_FIELDS.get(self._meta.model.__name__, ())
+        english = {name: f"{name}_{field_suffix(DEFAULT_LANGUAGE)}" for name in translated}
+        if dataset.headers:
+            # A file from before the archive kept languages apart: its plain column is the English one.
+            dataset.headers = [
+                english[header] if header in english and english[header] not in dataset.headers else header
+                for header in dataset.headers
+            ]
         super().before_import(dataset, **kwargs)
 
     @property
@@ -148,7 +188,9 @@ class EditorialResource(resources.ModelResource):
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
         # Any invalid row rolls the whole import back, so a file is imported completely or not at all.
         kwargs["rollback_on_validation_errors"] = True
-        return super().import_data(dataset, dry_run, raise_errors, use_transactions, **kwargs)
+        # Each column names its language; the language of the request that uploads the file plays no part.
+        with translation.override(DEFAULT_LANGUAGE):
+            return super().import_data(dataset, dry_run, raise_errors, use_transactions, **kwargs)
 
     def import_data_inner(self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs):
         # Inside the import's transaction: a rolled-back import leaves no revision behind.
@@ -221,105 +263,120 @@ class EditorialResource(resources.ModelResource):
 class DocumentResource(EditorialResource):
     class Meta:
         model = Document
-        fields = (
-            "slug",
-            "title",
-            "document_type",
-            "date",
-            "summit",
-            "chairmanship",
-            "adoption",
-            "entered_into_force",
-            "official_text_url",
-            "topics",
-            "signatories",
-            "summary",
-            "full_text",
-            "sources",
-            "editor_note",
-            "status",
-            "published_at",
+        fields = with_language_columns(
+            Document,
+            (
+                "slug",
+                "title",
+                "document_type",
+                "date",
+                "summit",
+                "chairmanship",
+                "adoption",
+                "entered_into_force",
+                "official_text_url",
+                "topics",
+                "signatories",
+                "summary",
+                "full_text",
+                "sources",
+                "editor_note",
+                "status",
+                "published_at",
+            ),
         )
 
 
 class InitiativeResource(EditorialResource):
     class Meta:
         model = Initiative
-        fields = (
-            "slug",
-            "title",
-            "category",
-            "implementation_status",
-            "chairmanship",
-            "summit",
-            "proposers",
-            "topics",
-            "documents",
-            "summary",
-            "sources",
-            "editor_note",
-            "status",
-            "published_at",
+        fields = with_language_columns(
+            Initiative,
+            (
+                "slug",
+                "title",
+                "category",
+                "implementation_status",
+                "chairmanship",
+                "summit",
+                "proposers",
+                "topics",
+                "documents",
+                "summary",
+                "sources",
+                "editor_note",
+                "status",
+                "published_at",
+            ),
         )
 
 
 class SummitResource(EditorialResource):
     class Meta:
         model = Summit
-        fields = (
-            "slug",
-            "number",
-            "host_city",
-            "host_state",
-            "start_date",
-            "end_date",
-            "format",
-            "theme",
-            "chairmanship",
-            "summary",
-            "documents_reported",
-            "documents_reported_note",
-            "documents_reported_source",
-            "sources",
-            "editor_note",
-            "status",
-            "published_at",
+        fields = with_language_columns(
+            Summit,
+            (
+                "slug",
+                "number",
+                "host_city",
+                "host_state",
+                "start_date",
+                "end_date",
+                "format",
+                "theme",
+                "chairmanship",
+                "summary",
+                "documents_reported",
+                "documents_reported_note",
+                "documents_reported_source",
+                "sources",
+                "editor_note",
+                "status",
+                "published_at",
+            ),
         )
 
 
 class StateResource(EditorialResource):
     class Meta:
         model = State
-        fields = (
-            "slug",
-            "short_name",
-            "official_name",
-            "iso_alpha2",
-            "iso_alpha3",
-            "capital",
-            "summary",
-            "sources",
-            "editor_note",
-            "status",
-            "published_at",
+        fields = with_language_columns(
+            State,
+            (
+                "slug",
+                "short_name",
+                "official_name",
+                "iso_alpha2",
+                "iso_alpha3",
+                "capital",
+                "summary",
+                "sources",
+                "editor_note",
+                "status",
+                "published_at",
+            ),
         )
 
 
 class ChairmanshipResource(EditorialResource):
     class Meta:
         model = Chairmanship
-        fields = (
-            "slug",
-            "state",
-            "start_date",
-            "end_date",
-            "motto",
-            "priorities",
-            "summary",
-            "sources",
-            "editor_note",
-            "status",
-            "published_at",
+        fields = with_language_columns(
+            Chairmanship,
+            (
+                "slug",
+                "state",
+                "start_date",
+                "end_date",
+                "motto",
+                "priorities",
+                "summary",
+                "sources",
+                "editor_note",
+                "status",
+                "published_at",
+            ),
         )
 
 
@@ -345,23 +402,29 @@ class SourceResource(EditorialResource):
 class TopicResource(EditorialResource):
     class Meta:
         model = Topic
-        fields = ("slug", "name", "description")
+        fields = with_language_columns(
+            Topic,
+            ("slug", "name", "description"),
+        )
 
 
 class KeyFigureResource(EditorialResource):
     class Meta:
         model = KeyFigure
-        fields = (
-            "slug",
-            "label",
-            "value",
-            "unit",
-            "qualifier",
-            "as_of",
-            "period",
-            "chairmanship",
-            "summit",
-            "topics",
-            "note",
-            "source",
+        fields = with_language_columns(
+            KeyFigure,
+            (
+                "slug",
+                "label",
+                "value",
+                "unit",
+                "qualifier",
+                "as_of",
+                "period",
+                "chairmanship",
+                "summit",
+                "topics",
+                "note",
+                "source",
+            ),
         )

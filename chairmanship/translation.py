@@ -11,9 +11,12 @@ from modeltranslation.translator import TranslationOptions, translator
 
 from chairmanship import models
 from chairmanship.languages import TRANSLATED_FIELDS
+from chairmanship.versions import record_every_language
 
 for model_name, field_names in TRANSLATED_FIELDS.items():
     translator.register(
         getattr(models, model_name),
-        type(f"{model_name}Translation", (TranslationOptions,), {"fields": field_names}),
+        # A language without text is NULL, never "": a unique field (a topic's name) has many such records.
+        type(f"{model_name}Translation", (TranslationOptions,), {"fields": field_names, "empty_values": None}),
     )
+    record_every_language(getattr(models, model_name))

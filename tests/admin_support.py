@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import strip_tags
 
+from chairmanship.languages import DEFAULT_LANGUAGE, field_suffix
 from chairmanship.migrations import __name__ as migrations_package
 
 ROLES_MIGRATION = f"{migrations_package}.0004_editor_and_publisher_groups"
@@ -84,7 +85,10 @@ def form_data(response, **changes) -> dict:
     reader = _FormReader(f"{opts.model_name}_form")
     reader.feed(response.text)
     data = {name: values if len(values) != 1 else values[0] for name, values in reader.data.items()}
-    data.update(changes)
+    for name, value in changes.items():
+        # A translated field's form has a column per language: its plain name means English, as everywhere.
+        english = f"{name}_{field_suffix(DEFAULT_LANGUAGE)}"
+        data[english if name not in data and english in data else name] = value
     return data
 
 

@@ -49,7 +49,7 @@ def test_second_save_is_refused_naming_the_fields_the_other_editor_changed(two_e
     message = " ".join(form.non_field_errors())
     assert "Amina Sadykova saved this record" in message
     assert "Fields they changed: Title, Summary." in message
-    assert "It now reads: Amina's summary." in form.errors["summary"][0]
+    assert "It now reads: Amina's summary." in form.errors["summary_en"][0]
     assert "full_text" not in form.errors
     # Boris's typing is still in the form, and nothing of his reached the database.
     assert "Boris typed the full text." in response.text

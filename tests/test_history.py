@@ -186,3 +186,42 @@ def test_a_publisher_reverting_to_a_version_saved_in_review_keeps_the_record_pub
     document.refresh_from_db()
     assert document.summary == "Reviewed summary."
     assert (document.status, document.published_at) == (PublicationStatus.PUBLISHED, published_at)
+
+
+# --- Every language -------------------------------------------------------------------------------------
+
+
+def test_comparison_shows_the_changes_of_each_language(editor):
+    document = DocumentFactory(draft=True, title="Astana Declaration")
+    client = client_for(editor)
+    _save(client, document, title_ru="Астанская декларация")
+    _save(client, document, title_ru="Астанинская декларация", title_zh_hans="阿斯塔纳宣言")
+    older, newer = Version.objects.get_for_object(document).order_by("pk")
+
+    response = client.get(_url("compare", document.pk), {"from": older.pk, "to": newer.pk})
+
+    labels = [difference.label for difference in response.context["differences"]]
+    assert labels == ["Title (Russian)", "Title (Simplified Chinese)"]
+    russian, chinese = response.context["differences"]
+    assert ("delete", "Астанская") in russian.segments
+    assert ("insert", "Астанинская") in russian.segments
+    assert (chinese.old, chinese.new) == ("(empty)", "阿斯塔纳宣言")
+    assert "<ins>阿斯塔纳宣言</ins>" in response.text
+
+
+def test_revert_restores_every_language(editor):
+    document = DocumentFactory(draft=True, title="Astana Declaration", summary="Leaders met.")
+    client = client_for(editor)
+    _save(client, document, title_ru="Астанинская декларация", summary_zh_hans="领导人会晤。")
+    _save(client, document, title="Astana Statement", title_ru="Ошибка", summary_zh_hans="")
+    first = Version.objects.get_for_object(document).order_by("pk").first()
+
+    revert_page = client.get(_url("revision", document.pk, first.pk))
+    response = client.post(_url("revision", document.pk, first.pk), form_data(revert_page))
+
+    assert response.status_code == HTTPStatus.FOUND
+    stored = Document.objects.values("title", "title_en", "title_ru", "summary_zh_hans", "summary_html_zh_hans").get()
+    assert stored["title"] == stored["title_en"] == "Astana Declaration"
+    assert stored["title_ru"] == "Астанинская декларация"
+    assert stored["summary_zh_hans"] == "领导人会晤。"
+    assert "领导人会晤。" in stored["summary_html_zh_hans"]

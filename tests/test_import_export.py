@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.core import serializers
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from import_export.formats.base_formats import CSV, JSON, XLSX
 from reversion.models import Version
 
@@ -346,7 +347,7 @@ def _edited(dataset: tablib.Dataset, **changes) -> tablib.Dataset:
 
 def test_an_editors_import_of_a_published_state_leaves_it_live_as_it_was_and_proposes_the_change(editor):
     state = StateFactory(short_name="Kazakhstan", iso_alpha2="KZ", iso_alpha3="KAZ", summary="A founding member.")
-    dataset = _edited(StateResource().export(), short_name="Qazaqstan", status="draft")
+    dataset = _edited(StateResource().export(), short_name_en="Qazaqstan", status="draft")
 
     result = StateResource().import_data(dataset, user=editor)
 
@@ -412,3 +413,65 @@ def test_an_unreadable_time_is_a_row_error_that_shows_the_expected_form(related,
     (invalid,) = result.invalid_rows
     assert "such as 2024-07-10T09:30:00Z" in " ".join(invalid.error_dict["published_at"])
     assert not Document.objects.exists()
+
+
+# --- Every language -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("file_format", ADMIN_FORMATS, ids=lambda file_format: file_format().get_title())
+def test_russian_and_chinese_text_round_trips_through_export_and_import(publisher, file_format):
+    DocumentFactory(
+        slug="astana-declaration",
+        title="Astana Declaration",
+        title_ru="Астанинская декларация",
+        title_zh_hans="阿斯塔纳宣言",
+        summary="Leaders met in Astana.",
+        summary_ru="Лидеры встретились в Астане.",
+        summary_zh_hans="",
+        summit=None,
+    )
+    exported = file_format().export_data(DocumentResource().export())
+    headers = file_format().create_dataset(exported).headers
+    assert {"title_en", "title_ru", "title_zh_hans", "summary_en", "summary_ru", "summary_zh_hans"} <= set(headers)
+    assert "title" not in headers
+    Document.objects.all().delete()
+
+    result = DocumentResource().import_data(file_format().create_dataset(exported), user=publisher)
+
+    assert not result.has_validation_errors(), [row.error_dict for row in result.invalid_rows]
+    stored = Document.objects.values(
+        "title", "title_en", "title_ru", "title_zh_hans", "summary_ru", "summary_zh_hans", "summary_html_ru"
+    ).get()
+    assert stored["title"] == stored["title_en"] == "Astana Declaration"
+    assert (stored["title_ru"], stored["title_zh_hans"]) == ("Астанинская декларация", "阿斯塔纳宣言")
+    assert stored["summary_ru"] == "Лидеры встретились в Астане."
+    assert "Лидеры встретились в Астане." in stored["summary_html_ru"]
+    # An empty cell is no translation: readers in Chinese see the English summary, and the admin lists it missing.
+    assert stored["summary_zh_hans"] is None
+    assert list(Document.objects.missing_translation("zh-hans").values_list("slug", flat=True)) == [
+        "astana-declaration"
+    ]
+
+
+def test_a_file_with_only_the_plain_column_imports_it_as_english(related, publisher):
+    dataset = _dataset(_row("astana-declaration", title="Astana Declaration"))
+    result = DocumentResource().import_data(dataset, user=publisher)
+    assert not result.has_validation_errors(), [row.error_dict for row in result.invalid_rows]
+    document = Document.objects.get(slug="astana-declaration")
+    assert (document.title_en, document.title_ru) == ("Astana Declaration", None)
+
+
+def test_an_import_in_a_russian_speaking_request_still_writes_each_column_as_named(related, publisher):
+    dataset = tablib.Dataset(
+        ("astana-declaration", "Astana Declaration", "Астанинская декларация", "declaration", "draft"),
+        headers=("slug", "title_en", "title_ru", "document_type", "status"),
+    )
+    with translation.override("ru"):
+        result = DocumentResource().import_data(dataset, user=publisher)
+    assert not result.has_validation_errors(), [row.error_dict for row in result.invalid_rows]
+    stored = Document.objects.values("title", "title_en", "title_ru").get()
+    assert stored == {
+        "title": "Astana Declaration",
+        "title_en": "Astana Declaration",
+        "title_ru": "Астанинская декларация",
+    }

@@ -3,7 +3,8 @@
 drf-spectacular reads the serializers and FilterSets; this module adds what it cannot see: the problem
 details answers each operation may give, the ETag and Retry-After headers, anonymous
 reading, the two directions of a related record (a slug in, a summary out), the bounds the
-FilterSets enforce and the citation formats a record's detail answers in.
+FilterSets enforce, the citation formats a record's detail answers in, and languages: ``lang`` and
+Accept-Language on every read, Content-Language on every answer, and each record's ``translations``.
 """
 
 import django_filters
@@ -19,6 +20,7 @@ from rest_framework.relations import ManyRelatedField
 from chairmanship.api.exceptions import PROBLEM_CONTENT_TYPE
 from chairmanship.citation import CITABLE_MODELS, FORMATS
 from chairmanship.filters import RelatedSlugFilter, YearFilter
+from chairmanship.languages import DEFAULT_LANGUAGE, LANGUAGE_CODES, LANGUAGE_PARAMETER, OTHER_LANGUAGES
 
 SLUG_SCHEMA_PATTERN = "^[-a-zA-Z0-9_]+$"
 # A related-record filter leaves a blank value out (a half-filled form), so the schema allows one.
@@ -55,6 +57,39 @@ VALIDATOR_HEADERS = {
 }
 RETRY_AFTER_HEADER = {
     "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before trying again."}
+}
+
+# --- Languages (chairmanship.languages) -------------------------------------------------------------------
+
+_LANGUAGES = ", ".join(f"`{code}`" for code in LANGUAGE_CODES)
+LANGUAGE_QUERY_PARAMETER = OpenApiParameter(
+    LANGUAGE_PARAMETER,
+    str,
+    OpenApiParameter.QUERY,
+    description=(
+        f"The language of the answer's translated text ({_LANGUAGES}), for links; it wins over Accept-Language. "
+        "A tag the archive does not speak is ignored (Accept-Language, then English, decide)."
+    ),
+)
+ACCEPT_LANGUAGE_PARAMETER = OpenApiParameter(
+    "Accept-Language",
+    str,
+    OpenApiParameter.HEADER,
+    description=(
+        f"The languages the client prefers; the first the archive speaks ({_LANGUAGES}; `zh`, `zh-CN` mean "
+        "`zh-hans`) is the answer's. Translated fields not yet translated into it read in English; "
+        "`translations` holds what is stored in each language."
+    ),
+)
+CONTENT_LANGUAGE_HEADER = {
+    "Content-Language": {
+        "schema": {"type": "string", "enum": list(LANGUAGE_CODES)},
+        "description": (
+            "The language of the answer's translated text: the one `lang` or Accept-Language asked for, else "
+            f"English. A write is answered in English (`{DEFAULT_LANGUAGE}`): a field's own name always writes "
+            "English, and `translations` the other languages. Answers vary by Accept-Language."
+        ),
+    },
 }
 
 ERROR_DESCRIPTIONS = {
@@ -147,6 +182,12 @@ class ArchiveAutoSchema(AutoSchema):
             auths.append({})
         return auths
 
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if self.method == "GET":
+            return [*parameters, LANGUAGE_QUERY_PARAMETER, ACCEPT_LANGUAGE_PARAMETER]
+        return parameters
+
     def _error_statuses(self) -> list[int]:
         statuses = [406, 429]
         if self.method == "GET":
@@ -169,7 +210,7 @@ class ArchiveAutoSchema(AutoSchema):
         responses = super()._get_response_bodies(direction)
         for status_code, response in responses.items():
             if status_code.startswith("2") and self.method != "DELETE":
-                response.setdefault("headers", {}).update(VALIDATOR_HEADERS)
+                response.setdefault("headers", {}).update({**VALIDATOR_HEADERS, **CONTENT_LANGUAGE_HEADER})
         if self.method == "GET":
             responses["304"] = {
                 "description": "Not modified since the ETag in If-None-Match.",
@@ -198,6 +239,32 @@ class SummaryRelatedFieldExtension(OpenApiSerializerFieldExtension):
         if isinstance(self.target.parent, ManyRelatedField):
             return component.ref
         return {"allOf": [component.ref], "nullable": True}
+
+
+class TranslationsFieldExtension(OpenApiSerializerFieldExtension):
+    """A record's ``translations``: per language other than English, its translated fields (null: not yet)."""
+
+    target_class = "chairmanship.api.serializers.TranslationsField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        model = self.target.parent.Meta.model
+        texts = {}
+        for name in self.target.field_names:
+            texts[name] = {"type": "string", "nullable": True}
+            if max_length := model._meta.get_field(name).max_length:
+                texts[name]["maxLength"] = max_length
+        return {
+            "type": "object",
+            "properties": {
+                code: {
+                    "type": "object",
+                    "properties": texts,
+                    "additionalProperties": False,
+                }
+                for code in OTHER_LANGUAGES
+            },
+            "additionalProperties": False,
+        }
 
 
 class ArchiveFilterExtension(DjangoFilterExtension):

@@ -6,6 +6,12 @@ related record the reader may not see (a draft, a scheduled record) reads as ``n
 of the list, so the API never reveals what the site does not publish: the viewsets' querysets
 (``for_api()`` in ``chairmanship.models``) leave such records out in SQL, and these serializers render
 what they are given.
+
+Languages: a read shows each translated field in the request's language (``?lang=``, then Accept-Language,
+then English; ``chairmanship.languages``), falling back to English where it is not translated yet, and
+``translations`` holds the stored text in Russian and Chinese (null where there is none). A write is never
+ambiguous: the plain field names (``title``) always write English, whatever language the request asks for,
+and ``translations`` writes the other languages (the viewsets handle writes with English active).
 """
 
 import copy
@@ -23,6 +29,7 @@ from rest_framework.settings import api_settings
 
 from chairmanship import on_date, publication
 from chairmanship.api.permissions import role_refusals_as_403
+from chairmanship.languages import OTHER_LANGUAGES, field_suffix
 from chairmanship.links import slug_path
 from chairmanship.models import (
     Chairmanship,
@@ -168,6 +175,55 @@ class PublicPageField(serializers.Field):
         return self.context["request"].build_absolute_uri(page)
 
 
+class TranslationsField(serializers.Field):
+    """A record's translated fields in each language other than English, as stored: null where a language has
+    no text yet. Written the same way; only the languages and fields sent change, and null or "" clears one.
+    English is not here: the record's own fields write it."""
+
+    default_error_messages = {
+        "not_object": "Send an object keyed by language ({languages}), each an object of fields.",
+        "language": "{language!r} is not a language to translate into; use one of: {languages}. English is written "
+        "through the record's own fields.",
+        "field": "{name!r} is not translated; the translated fields are: {names}.",
+        "text": "The {language} {name} must be text (or null to clear it).",
+    }
+
+    def __init__(self, model, **kwargs):
+        self.field_names = model.written_translated_fields()
+        kwargs.update(source="*", required=False)
+        kwargs.setdefault(
+            "help_text",
+            "The record's text in Russian (ru) and Simplified Chinese (zh-hans), as stored: null where it is not "
+            "translated yet (a read in that language then shows the English). A write changes only what it sends.",
+        )
+        super().__init__(**kwargs)
+
+    def to_representation(self, record):
+        return {
+            code: {name: getattr(record, f"{name}_{field_suffix(code)}") or None for name in self.field_names}
+            for code in OTHER_LANGUAGES
+        }
+
+    def to_internal_value(self, data):
+        languages = ", ".join(OTHER_LANGUAGES)
+        if not isinstance(data, Mapping):
+            self.fail("not_object", languages=languages)
+        columns = {}
+        for code, texts in data.items():
+            if code not in OTHER_LANGUAGES:
+                self.fail("language", language=code, languages=languages)
+            if not isinstance(texts, Mapping):
+                self.fail("not_object", languages=languages)
+            for name, text in texts.items():
+                if name not in self.field_names:
+                    self.fail("field", name=name, names=", ".join(self.field_names))
+                if text is not None and not isinstance(text, str):
+                    self.fail("text", language=code, name=name)
+                # No text is NULL, as the admin and the importer store it.
+                columns[f"{name}_{field_suffix(code)}"] = text or None
+        return columns
+
+
 class ArchiveSerializer(serializers.ModelSerializer):
     """Validates a write as the admin would: field rules, constraints and the model's ``clean()``."""
 
@@ -210,12 +266,20 @@ class ArchiveSerializer(serializers.ModelSerializer):
             candidate.full_clean(exclude=many_to_many)
         except DjangoValidationError as error:
             messages = error.message_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.messages}
-            raise serializers.ValidationError(
-                {
-                    (api_settings.NON_FIELD_ERRORS_KEY if name == NON_FIELD_ERRORS else name): text
-                    for name, text in messages.items()
-                }
-            ) from error
+            errors = {}
+            for name, text in messages.items():
+                if name == NON_FIELD_ERRORS:
+                    errors[api_settings.NON_FIELD_ERRORS_KEY] = text
+                elif name not in self.fields and hasattr(
+                    field := next((item for item in model._meta.concrete_fields if item.name == name), None),
+                    "translated_field",
+                ):
+                    # A Russian or Chinese column is written through ``translations``: say which one is wrong.
+                    label = f"{field.language} {field.translated_field.name}"
+                    errors.setdefault("translations", []).extend(f"{label}: {message}" for message in text)
+                else:
+                    errors[name] = text
+            raise serializers.ValidationError(errors) from error
         return attrs
 
     def validate_publication(self, attrs) -> None:
@@ -243,6 +307,18 @@ class ArchiveSerializer(serializers.ModelSerializer):
         """The proposed values of a write as this resource reads them (a change kept for a Publisher)."""
         proposal = {}
         for field in self._writable_fields:
+            if isinstance(field, TranslationsField):
+                proposed = {
+                    code: {
+                        name: validated_data[column]
+                        for name in field.field_names
+                        if (column := f"{name}_{field_suffix(code)}") in validated_data
+                    }
+                    for code in OTHER_LANGUAGES
+                }
+                if any(proposed.values()):
+                    proposal[field.field_name] = {code: texts for code, texts in proposed.items() if texts}
+                continue
             if field.source not in validated_data or field.source in publication.NOT_PROPOSED:
                 continue
             value = validated_data[field.source]
@@ -296,6 +372,7 @@ class StateSerializer(ArchiveSerializer):
         many=True, read_only=True, help_text="Its periods as member, observer or dialogue partner, oldest first."
     )
     sources = related(Source, SourceSummarySerializer, many=True, required=False)
+    translations = TranslationsField(State)
 
     class Meta:
         model = State
@@ -309,6 +386,7 @@ class StateSerializer(ArchiveSerializer):
             "iso_alpha3",
             "capital",
             "summary",
+            "translations",
             "memberships",
             "sources",
             *PUBLICATION_FIELDS,
@@ -340,6 +418,7 @@ class ChairmanshipSerializer(ArchiveSerializer):
         help_text="The summit that closed the term (set on the summit).",
     )
     sources = related(Source, SourceSummarySerializer, many=True, required=False)
+    translations = TranslationsField(Chairmanship)
 
     class Meta:
         model = Chairmanship
@@ -353,6 +432,7 @@ class ChairmanshipSerializer(ArchiveSerializer):
             "motto",
             "priorities",
             "summary",
+            "translations",
             "closing_summit",
             "sources",
             *PUBLICATION_FIELDS,
@@ -371,6 +451,7 @@ class SummitSerializer(ArchiveSerializer):
         help_text="The source that states documents_reported.",
     )
     sources = related(Source, SourceSummarySerializer, many=True, required=False)
+    translations = TranslationsField(Summit)
 
     class Meta:
         model = Summit
@@ -390,6 +471,7 @@ class SummitSerializer(ArchiveSerializer):
             "documents_reported",
             "documents_reported_note",
             "documents_reported_source",
+            "translations",
             "sources",
             *PUBLICATION_FIELDS,
         )
@@ -404,6 +486,7 @@ class DocumentSerializer(ArchiveSerializer):
     signatories = related(State, StateSummarySerializer, many=True, required=False)
     pdf = serializers.FileField(read_only=True, allow_null=True, help_text="The official text as a PDF, if any.")
     sources = related(Source, SourceSummarySerializer, many=True, required=False)
+    translations = TranslationsField(Document)
 
     class Meta:
         model = Document
@@ -422,6 +505,7 @@ class DocumentSerializer(ArchiveSerializer):
             "entered_into_force",
             "official_text_url",
             "summary",
+            "translations",
             "full_text",
             "pdf",
             "sources",
@@ -437,6 +521,7 @@ class InitiativeSerializer(ArchiveSerializer):
     topics = related(Topic, TopicSummarySerializer, many=True, required=False)
     documents = related(Document, DocumentSummarySerializer, many=True, required=False)
     sources = related(Source, SourceSummarySerializer, many=True, required=False)
+    translations = TranslationsField(Initiative)
 
     class Meta:
         model = Initiative
@@ -453,6 +538,7 @@ class InitiativeSerializer(ArchiveSerializer):
             "topics",
             "documents",
             "summary",
+            "translations",
             "sources",
             *PUBLICATION_FIELDS,
         )
@@ -465,6 +551,7 @@ class KeyFigureSerializer(ArchiveSerializer):
     summit = related(Summit, SummitSummarySerializer, allow_null=True, required=False)
     topics = related(Topic, TopicSummarySerializer, many=True, required=False)
     source = related(Source, SourceSummarySerializer)
+    translations = TranslationsField(KeyFigure)
 
     class Meta:
         model = KeyFigure
@@ -484,6 +571,7 @@ class KeyFigureSerializer(ArchiveSerializer):
             "topics",
             "note",
             "source",
+            "translations",
         )
 
     def public_page(self, record):
@@ -495,10 +583,11 @@ class KeyFigureSerializer(ArchiveSerializer):
 
 class TopicSerializer(ArchiveSerializer):
     url = SlugLink("api:topic-detail")
+    translations = TranslationsField(Topic)
 
     class Meta:
         model = Topic
-        fields = ("url", "html_url", "slug", "name", "description")
+        fields = ("url", "html_url", "slug", "name", "description", "translations")
 
     def public_page(self, record):
         return f"{reverse('chairmanship:document_list')}?topic={record.slug}"

@@ -8,16 +8,21 @@
   chosen by Accept or by ``?format=``.
 - Writes need the model permissions (``EditorModelPermissions``), honour If-Match (412 on a lost
   update), follow the publication rules of ``chairmanship.publication`` and record a django-reversion revision.
+- Languages: reads answer in the request's language (``chairmanship.languages.request_language``, which the
+  middleware activates); writes are handled, and answered, in English, so a field's plain name always writes
+  its English text and ``translations`` the others (``chairmanship.api.serializers``).
 """
 
 import copy
 from contextlib import contextmanager
 
 import reversion
+from django import forms as django_forms
 from django.db import IntegrityError, router, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.db.models.deletion import Collector
 from django.http import HttpResponse
+from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.functional import classproperty
 from drf_spectacular.types import OpenApiTypes
@@ -33,6 +38,7 @@ from chairmanship.api import schema, serializers
 from chairmanship.api.exceptions import DeletionRefused, PreconditionFailed, PublicationRefused, WriteConflict
 from chairmanship.api.permissions import role_refusals_as_403, sees_unpublished
 from chairmanship.api.renderers import CITATION_RENDERERS
+from chairmanship.languages import DEFAULT_LANGUAGE, LANGUAGE_PARAMETER
 from chairmanship.models import PublicationStatus, Publishable
 
 SLUG_PATTERN = r"[-a-zA-Z0-9_]+"
@@ -144,7 +150,23 @@ class ArchiveViewSet(TaggedReadMixin, viewsets.ModelViewSet):
         # The list's filters select records; a record asked for by its URL is found whatever they say.
         if self.action == "retrieve":
             return queryset
+        self.refuse_repeated_parameters()
         return super().filter_queryset(queryset)
+
+    def refuse_repeated_parameters(self):
+        """A filter that takes one value, given twice, is refused (400) rather than read as its last value."""
+        single = [
+            name
+            for name, list_filter in self.filterset_class.base_filters.items()
+            if not issubclass(list_filter.field_class, django_forms.MultipleChoiceField)
+        ]
+        repeated = {
+            name: ["Give this parameter once."]
+            for name in (*single, LANGUAGE_PARAMETER)
+            if len(self.request.query_params.getlist(name)) > 1
+        }
+        if repeated:
+            raise ValidationError(repeated)
 
     def retrieve(self, request, *args, **kwargs):
         form = self.citation_format()
@@ -164,6 +186,15 @@ class ArchiveViewSet(TaggedReadMixin, viewsets.ModelViewSet):
         return response
 
     # --- Writing -----------------------------------------------------------------------------------
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method in permissions.SAFE_METHODS:
+            return super().dispatch(request, *args, **kwargs)
+        # Whatever language the client reads in, a field's plain name writes English (KeptInEnglish).
+        with translation.override(DEFAULT_LANGUAGE):
+            response = super().dispatch(request, *args, **kwargs)
+        response["Content-Language"] = DEFAULT_LANGUAGE
+        return response
 
     def get_object(self):
         record = super().get_object()
