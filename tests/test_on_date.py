@@ -400,7 +400,8 @@ def test_the_schema_documents_the_resource_and_its_date(api_client):
     schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
 
     operation = schema["paths"]["/api/v1/on/{date}/"]["get"]
-    assert operation["parameters"][0]["schema"] == {"type": "string", "format": "date"}
+    date = next(parameter for parameter in operation["parameters"] if parameter["name"] == "date")
+    assert date["in"] == "path" and date["schema"] == {"type": "string", "format": "date"}
     assert set(operation["responses"]) >= {"200", "304", "404"}
     assert list(schema["paths"]["/api/v1/on/{date}/"]) == ["get"]
 

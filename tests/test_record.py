@@ -92,6 +92,7 @@ class TestMembershipOnADate:
         for period in Membership.objects.all():
             assert not period.overlapping_periods().exists(), period
 
+    @pytest.mark.usefixtures("generous_api_rates")
     def test_the_api_answers_statuses_on_a_date_by_the_rule_then_in_force(self, client):
         def slugs(query):
             response = client.get(f"/api/v1/states/?{query}&page_size=100")
