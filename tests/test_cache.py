@@ -145,7 +145,12 @@ def test_saving_a_record_costs_one_extra_query_for_the_content_version(
     """Guards the price of a durable invalidation: one UPDATE of the version row, once the change is committed."""
     document = DocumentFactory()
     document.title = "Renamed"
-    with django_assert_num_queries(2), django_capture_on_commit_callbacks(execute=True) as callbacks:
+    # PostgreSQL cannot cut Chinese into words, so its Chinese search vector is written from Python (search_text).
+    chinese_index = 1 if connection.vendor == "postgresql" else 0
+    with (
+        django_assert_num_queries(2 + chinese_index),
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
         document.save()  # the record's UPDATE, then the version's after the commit
     assert len(callbacks) == 1
 

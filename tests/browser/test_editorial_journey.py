@@ -57,12 +57,12 @@ def test_editor_drafts_publisher_publishes_conflict_is_refused_and_revert_restor
     log_in(page, live_server, "erin")
     screenshot("editorial-01-editor-logged-in")
     page.goto(f"{live_server.url}/admin/chairmanship/document/add/")
-    page.locator("#id_title").press_sequentially("Declaration on Digital Cooperation")
+    page.locator("#id_title_en").press_sequentially("Declaration on Digital Cooperation")
     # The slug is filled in from the title as the editor types.
     expect(page.locator("#id_slug")).to_have_value(SLUG)
     page.select_option("#id_document_type", "declaration")
     page.fill("#id_date", "2024-07-04")
-    page.fill("#id_summary", ORIGINAL_SUMMARY)
+    page.fill("#id_summary_en", ORIGINAL_SUMMARY)
     page.locator(".field-sources .select2-selection").click()
     page.locator(".field-sources .select2-search__field").fill("press release")
     page.locator(".select2-results__option", has_text="SCO press release").click()
@@ -99,7 +99,7 @@ def test_editor_drafts_publisher_publishes_conflict_is_refused_and_revert_restor
 
     # An Editor's change to the published document waits for a Publisher; the public page does not change.
     open_document(page, live_server)
-    page.fill("#id_summary", PROPOSED_SUMMARY)
+    page.fill("#id_summary_en", PROPOSED_SUMMARY)
     page.click("input[name=_save]")
     expect(page.locator(".messagelist")).to_contain_text("waits for a Publisher")
     page.goto(f"{live_server.url}/documents/{SLUG}/")
@@ -121,7 +121,7 @@ def test_editor_drafts_publisher_publishes_conflict_is_refused_and_revert_restor
     boris_page = boris_context.new_page()
     log_in(boris_page, live_server, "boris")
     open_document(boris_page, live_server)
-    boris_page.fill("#id_summary", "A mistaken summary that loses the point.")
+    boris_page.fill("#id_summary_en", "A mistaken summary that loses the point.")
     boris_page.click("input[name=_save]")
     expect(boris_page.locator(".messagelist")).to_contain_text("was changed successfully")
 
@@ -140,7 +140,7 @@ def test_editor_drafts_publisher_publishes_conflict_is_refused_and_revert_restor
     publisher_page.goto(f"{live_server.url}/admin/chairmanship/document/{document.pk}/history/")
     screenshot("editorial-08-history", publisher_page)
     publisher_page.get_by_role("row").filter(has_text="Submitted for review.").get_by_role("link").click()
-    expect(publisher_page.locator("#id_summary")).to_have_value(ORIGINAL_SUMMARY)
+    expect(publisher_page.locator("#id_summary_en")).to_have_value(ORIGINAL_SUMMARY)
     publisher_page.click("input[name=_save]")
     expect(publisher_page.locator(".messagelist")).to_contain_text("was changed successfully")
     publisher_page.goto(f"{live_server.url}/documents/{SLUG}/")
