@@ -36,9 +36,14 @@ def field_suffix(language: str) -> str:
     return language.replace("-", "_")
 
 
-def language_name(code: str) -> str:
-    """A language's English name, as editors read it ("Russian", "Simplified Chinese")."""
-    return translation.get_language_info(code)["name"]
+def language_name(code: str, *, translated: bool = False) -> str:
+    """A language's name in English, as editors read it ("Russian", "Simplified Chinese"), or ``translated``
+    into the reader's language ("русский", "俄语"); its tag when Django does not know it."""
+    try:
+        info = translation.get_language_info(code)
+    except KeyError:
+        return code
+    return info["name_translated"] if translated else info["name"]
 
 
 def language_suffixes(model, field_name: str) -> tuple[str, ...]:

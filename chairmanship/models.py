@@ -22,7 +22,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.query import ModelIterable
 from django.db.models.signals import pre_save
 from django.utils import timezone, translation
-from django.utils.translation import get_language_info, pgettext, pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 from chairmanship import rich_text, search_text
 from chairmanship.languages import (
@@ -30,6 +30,7 @@ from chairmanship.languages import (
     OTHER_LANGUAGES,
     TRANSLATED_FIELDS,
     field_suffix,
+    language_name,
     language_suffixes,
 )
 from chairmanship.links import slug_path
@@ -808,10 +809,7 @@ class Source(models.Model):
     @property
     def language_name(self) -> str:
         """The source's language in English words ("Russian"), or its tag when Django does not know it."""
-        try:
-            return get_language_info(self.language)["name"]
-        except KeyError:
-            return self.language
+        return language_name(self.language)
 
 
 class Topic(KeptInEnglish, models.Model):

@@ -25,6 +25,8 @@ from functools import lru_cache
 import rjieba
 import snowballstemmer
 
+from chairmanship.languages import DEFAULT_LANGUAGE, field_suffix
+
 CHINESE = "zh-hans"
 # The SQLite function the Russian and Chinese FTS5 triggers call (registered on every connection).
 SQLITE_FUNCTION = "sco_search_words"
@@ -103,10 +105,6 @@ WEIGHTS = "ABC"
 CHINESE_VECTOR = "search_vector_zh_hans"
 
 
-def suffix(language: str) -> str:
-    return language.replace("-", "_")
-
-
 def text_in(row, field: str, language: str) -> str:
     """A field's text as a reader of ``language`` sees it: in that language, else in English.
 
@@ -116,7 +114,7 @@ def text_in(row, field: str, language: str) -> str:
     if field not in TRANSLATED:
         return get(field) or ""
     # The English column by name: a record's ``title`` reads the active language's.
-    return get(f"{field}_{suffix(language)}") or get(f"{field}_en") or ""
+    return get(f"{field}_{field_suffix(language)}") or get(f"{field}_{field_suffix(DEFAULT_LANGUAGE)}") or ""
 
 
 def chinese_vector_update(table: str) -> str:
@@ -164,7 +162,7 @@ def index_saved_record(sender, instance, using, update_fields=None, **kwargs) ->
         indexed = {
             name
             for field in INDEXED_FIELDS.get(sender._meta.db_table, ())
-            for name in (field, f"{field}_{suffix(CHINESE)}")
+            for name in (field, f"{field}_{field_suffix(CHINESE)}")
         }
         if not indexed & set(update_fields):
             return

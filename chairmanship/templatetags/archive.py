@@ -9,12 +9,12 @@ import json
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
-from django.utils import dateformat, translation
+from django.utils import dateformat
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import pgettext
 
-from chairmanship import models
+from chairmanship import languages, models
 
 register = template.Library()
 
@@ -64,10 +64,7 @@ def short_date_time(value) -> str:
 @register.filter
 def language_name(code: str) -> str:
     """A language's name in the reader's language ("Russian", "русский", "俄语"), or its tag when unknown."""
-    try:
-        return translation.get_language_info(code)["name_translated"]
-    except KeyError:
-        return code
+    return languages.language_name(code, translated=True)
 
 
 # The same escapes as django.utils.html.json_script: "</script>" in content cannot close the element.
