@@ -1,18 +1,28 @@
-"""Whole-response caching for anonymous readers, invalidated by a content version.
+"""Whole-response caching for anonymous readers, invalidated by tag: a change invalidates only what shows it.
 
-Every save or delete of archive content raises one content version. The database keeps it (a one-row table,
-raised in a statement of its own as soon as the change is committed), so an invalidation the cache could not
-be told about is never lost; the cache keeps a short-lived copy, so a cached hit costs no database query. The
-copy is trusted for ``VERSION_COPY_SECONDS``; after that the next request reads the version from the database
-again (one small query, shared by every app server through the cache). A change replaces the copy at once when
-the cache answers; when it does not (an outage), every server serves the new content at most
-``VERSION_COPY_SECONDS`` after the cache is back: the bound for an edit or an unpublish made while the cache was
-unreachable. The row is raised after the commit, not inside the change's transaction: held until a commit, its
-lock would make concurrent writers that also lock records (a summit's state, a row being edited) deadlock.
+**What is kept.** An anonymous GET of a public page or API read is kept whole, keyed by its absolute address
+(pages print it), its Accept header and language. With it are kept the tags of everything it was made from
+(``chairmanship.tags``: every record loaded, every list it shows), each tag's last invalidation as seen once
+the answer was made, and the tick of the cache's clock when the answer began to be made. Totals, id blocks,
+facet counts and API ETags are kept the same way (``cached_for_content``).
 
-Cached responses are keyed by the version and by the absolute address asked for (scheme, host, path and
-query), since pages print absolute links. A record scheduled to go live later raises the version when its
-time comes. If the cache is down the site keeps serving, uncached, and says so in its logs.
+**When it is fresh.** The cache keeps one clock, a counter every invalidation moves on (so app servers never
+compare their own clocks). A change sets each of its tags to a new tick, once at once and again after its
+transaction commits. A kept answer is served while each of its tags still holds what it saw and no tag moved
+past the tick the answer began at: an answer made on any server from the rows before a commit is never
+reused. A tag evicted from the cache no longer holds what the answer saw, so the answers that saw it are made
+again: an eviction never brings back a stale answer.
+
+**Summaries served a few seconds late.** Facet counts and totals (``stale_ok``) are served from their previous
+value while one worker (a lock in the cache) makes the new one; an answer made from such a value counts as
+made when the value was, so it is made again once the new value is there.
+
+**When the cache cannot be told.** The database keeps a generation (a one-row table), raised by a fixture load
+or restore and by a change committed while the cache was unreachable. Every kept answer carries the generation
+it was made in; the cache keeps a copy trusted for ``VERSION_COPY_SECONDS``, so every server stops serving
+answers of an older generation at most that long after the cache is back. The row also counts every change
+(``version``: open data releases compare it) and holds the next moment a scheduled record goes live, when
+the tags of the records that went live are invalidated. If the cache is down the site serves uncached.
 """
 
 import contextlib
@@ -27,15 +37,19 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone, translation
 
-from chairmanship import languages
+from chairmanship import languages, purge, tags
 
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "archive:content-version"
-# The database's copy: one row (migration 0009), raised once each change is committed.
+TAG_PREFIX = "archive:tag:"
+CLOCK_KEY = "archive:clock"
+# The database's row (migrations 0009 and 0015): the generation, the change count, the next go-live moment.
 VERSION_TABLE = "chairmanship_content_version"
-# How long the cache's copy of the content version is trusted before the database is asked again.
+# How long the cache's copy of the generation is trusted before the database is asked again.
 VERSION_COPY_SECONDS = 5
+# How long one worker may take to make a summary before another one tries.
+REFRESH_LOCK_SECONDS = 30
 PAGE_TIMEOUT = 60 * 60
 UNCACHED_PREFIXES = (
     "/admin/",
@@ -46,7 +60,7 @@ UNCACHED_PREFIXES = (
     "/api/redoc",
     "/static/",
     "/media/",
-    # The open data page changes when a release is built, which no content version tells.
+    # The open data page changes when a release is built, which no change of content tells.
     "/data/",
 )
 # Stored as the next go-live moment when no record is scheduled (the year 10000: never).
@@ -66,19 +80,23 @@ def cache_call(method, *args, **kwargs):
 
 
 def wall_clock() -> float:
-    """Seconds since the epoch, shared by every app server (the copy's age is compared across them)."""
+    """Seconds since the epoch, shared by every app server (tag times are compared across them)."""
     return time.time()
 
 
-def raise_stored_version(
-    *, go_live: float | None = None, schedule: float | None = None, at_least: int = 0
-) -> tuple[int, float | None]:
-    """Raise the version the database keeps; return it and the next go-live moment.
+# --- The database's row ------------------------------------------------------------------------------------
 
-    ``go_live`` is a record just scheduled (the earliest moment wins); ``schedule`` replaces the stored
-    moment with one worked out afresh. The version never goes below the current time in microseconds (nor
-    below ``at_least``), so a restored or recreated row cannot count again through numbers that keyed pages
-    before.
+
+def raise_stored_version(
+    *, go_live: float | None = None, schedule: float | None = None, flush: bool = False, at_least: int = 0
+) -> tuple[int, float | None]:
+    """Count a change in the database; with ``flush``, raise the generation too. Return the generation and the
+    next go-live moment.
+
+    ``go_live`` is a record just scheduled (the earliest moment wins); ``schedule`` replaces the stored moment
+    with one worked out afresh. The generation never goes below the current time in microseconds, so a
+    restored or recreated row cannot count again through numbers that answers were kept under before (nor
+    below ``at_least``).
     """
     if schedule is not None:
         next_go_live, parameters = "%s", [schedule]
@@ -88,36 +106,72 @@ def raise_stored_version(
     else:
         next_go_live, parameters = "next_go_live", []
     floor = max(time.time_ns() // 1000, at_least)
+    generation = "CASE WHEN generation + 1 > %s THEN generation + 1 ELSE %s END" if flush else "generation"
+    generation_parameters = [floor, floor] if flush else []
     sql = (
-        f"UPDATE {VERSION_TABLE} SET version = CASE WHEN version + 1 > %s THEN version + 1 ELSE %s END, "  # noqa: S608 (no input in the SQL text)
-        f"next_go_live = {next_go_live} WHERE id = 1 RETURNING version, next_go_live"
+        f"UPDATE {VERSION_TABLE} SET version = version + 1, generation = {generation}, "  # noqa: S608 (no input in the SQL text)
+        f"next_go_live = {next_go_live} WHERE id = 1 RETURNING generation, next_go_live"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [floor, floor, *parameters])
+        cursor.execute(sql, [*generation_parameters, *parameters])
         row = cursor.fetchone()
-        if row is None:  # the row is gone (a database emptied by hand): start it again
+        if row is None:  # the row is gone (a database emptied by hand): start it again, as a flush
             cursor.execute(
-                f"INSERT INTO {VERSION_TABLE} (id, version, next_go_live) VALUES (1, 0, NULL) ON CONFLICT (id) DO NOTHING"  # noqa: S608
+                f"INSERT INTO {VERSION_TABLE} (id, version, generation, next_go_live) VALUES (1, 0, 0, NULL) "  # noqa: S608
+                "ON CONFLICT (id) DO NOTHING"
             )
-            return raise_stored_version(go_live=go_live, schedule=schedule, at_least=at_least)
+            return raise_stored_version(go_live=go_live, schedule=schedule, flush=True, at_least=at_least)
     return row[0], row[1]
 
 
 def read_stored_version() -> tuple[int, float]:
-    """The version the database keeps and the next go-live moment, moving the version on once that has come."""
+    """The generation the database keeps and the next go-live moment; records that went live since the moment
+    came have their tags invalidated first."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT version, next_go_live FROM {VERSION_TABLE} WHERE id = 1")  # noqa: S608
+        cursor.execute(f"SELECT generation, next_go_live FROM {VERSION_TABLE} WHERE id = 1")  # noqa: S608
         row = cursor.fetchone()
-    if row is None or row[1] is None or row[1] <= wall_clock():
-        # Records went live since the version was last raised (or the moment was never worked out).
-        return raise_stored_version(schedule=next_go_live_timestamp())
+    if row is None or row[1] is None:
+        # The moment was never worked out (a recreated row): start afresh.
+        return raise_stored_version(schedule=next_go_live_timestamp(), flush=True)
+    if row[1] <= wall_clock():
+        return went_live(since=row[1])
     return row
 
 
-def share_version(version: int, next_go_live: float | None) -> None:
-    """Replace the cache's copy of the version; when the cache cannot be told, its old copy expires by itself."""
+def went_live(*, since: float) -> tuple[int, float]:
+    """Invalidates the tags of the records whose publication time came since ``since``; one server does it
+    (the one whose update moves the stored moment on), the others read the result."""
+    from chairmanship.models import PublicationStatus
+    from chairmanship.publication import PUBLISHABLE_MODELS
+
+    now = timezone.now()
+    next_moment = next_go_live_timestamp()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {VERSION_TABLE} SET version = version + 1, next_go_live = %s WHERE id = 1 AND next_go_live = %s",  # noqa: S608
+            [next_moment, since],
+        )
+        won = cursor.rowcount == 1
+    if won:
+        live = datetime.datetime.fromtimestamp(since, tz=datetime.UTC)
+        changed = set()
+        for model in PUBLISHABLE_MODELS:
+            for record in model.objects.filter(
+                status=PublicationStatus.PUBLISHED, published_at__gte=live, published_at__lte=now
+            ):
+                changed |= tags.tags_for_change(record, created=True)
+        if not invalidate_or_flush(changed):
+            return raise_stored_version(flush=True)
+        purge.purge_after_commit(changed)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT generation, next_go_live FROM {VERSION_TABLE} WHERE id = 1")  # noqa: S608
+        return cursor.fetchone()
+
+
+def share_version(generation: int, next_go_live: float | None) -> None:
+    """Replace the cache's copy of the generation; when the cache cannot be told, its old copy expires by itself."""
     try:
-        cache.set(VERSION_KEY, (version, next_go_live or 0.0, wall_clock()), timeout=None)
+        cache.set(VERSION_KEY, (generation, next_go_live or 0.0, wall_clock()), timeout=None)
     except Exception as error:  # the cache backend's own connection errors vary by backend
         logger.warning(
             "Cache unavailable, content change recorded in the database only (the cache follows within %s s): %s",
@@ -126,59 +180,121 @@ def share_version(version: int, next_go_live: float | None) -> None:
         )
 
 
-def content_version() -> int:
-    """The current content version: the cache's copy while it is fresh, else the database's.
-
-    Raises CacheUnavailable when the cache cannot be reached; a database error when the database cannot be
-    reached and the cache holds no copy (with a copy, the last version known still holds: nothing can change
-    in a database nobody reaches).
-    """
-    copy = cache_call(cache.get, VERSION_KEY)
+def _generation_from(copy) -> int:
+    """The generation: the cache's copy while it is fresh, else the database's (the copy is then renewed)."""
     now = wall_clock()
     if copy is not None:
-        version, next_go_live, read_at = copy
+        generation, next_go_live, read_at = copy
         if now - read_at < VERSION_COPY_SECONDS and now < next_go_live:
-            return version
+            return generation
     try:
-        version, next_go_live = read_stored_version()
+        generation, next_go_live = read_stored_version()
     except DatabaseError:
         if copy is None:
             raise
         return copy[0]
-    cache_call(cache.set, VERSION_KEY, (version, next_go_live, now), None)
-    return version
+    cache_call(cache.set, VERSION_KEY, (generation, next_go_live, now), None)
+    return generation
 
 
-def record_change(*, go_live: float | None = None, schedule: float | None = None) -> int:
-    """Tell the cache at once (its copy moves to an interim version) and the database once the change is
-    committed, with a version above the interim one: a page another server cached from the old rows while the
-    transaction was open (under the interim version) is never reused.
+def cache_generation() -> int:
+    """The current generation. Raises CacheUnavailable when the cache cannot be reached; a database error when
+    the database cannot be reached and the cache holds no copy."""
+    return _generation_from(cache_call(cache.get, VERSION_KEY))
 
-    Without a cache the interim step is skipped; the database's step alone invalidates, within the copy's
-    lifetime. The interim copy keeps the next go-live moment it had (or ``go_live``, if earlier).
-    """
+
+def content_version() -> int:
+    """How many changes the database has counted (open data releases compare it with the last one they saw)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT version FROM {VERSION_TABLE} WHERE id = 1")  # noqa: S608
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
+# --- Tags --------------------------------------------------------------------------------------------------
+
+
+def _tick() -> int:
+    """Moves the cache's clock on and returns its new tick. A clock the cache lost starts again from the time in
+    microseconds, above any tick it gave before. Raises CacheUnavailable."""
+    try:
+        return cache.incr(CLOCK_KEY)
+    except ValueError:  # no clock kept
+        cache_call(cache.add, CLOCK_KEY, time.time_ns() // 1000, None)
+        return cache_call(cache.incr, CLOCK_KEY)
+    except Exception as error:  # the cache backend's own connection errors vary by backend
+        logger.warning("Cache unavailable, serving uncached: %s", error)
+        raise CacheUnavailable from error
+
+
+def _now_tick(found: dict) -> int:
+    """The clock's tick read with other keys (``found``); started when the cache has none."""
+    tick = found.get(CLOCK_KEY)
+    if tick is None:
+        cache_call(cache.add, CLOCK_KEY, time.time_ns() // 1000, None)
+        tick = cache_call(cache.get, CLOCK_KEY)
+    return tick or 0
+
+
+def invalidate(names) -> None:
+    """Sets each tag to a new tick of the cache's clock. Raises CacheUnavailable."""
+    tick = _tick()
+    cache_call(cache.set_many, {TAG_PREFIX + name: tick for name in names}, None)
+
+
+def invalidate_or_flush(names) -> bool:
+    """Invalidates the tags; False when the cache could not be told (the caller raises the generation)."""
+    try:
+        invalidate(names)
+    except CacheUnavailable:
+        return False
+    return True
+
+
+def tag_times(names) -> dict:
+    """Each tag's last invalidation (None: none kept). Raises CacheUnavailable."""
+    names = sorted(names)
+    found = cache_call(cache.get_many, [TAG_PREFIX + name for name in names])
+    return {name: found.get(TAG_PREFIX + name) for name in names}
+
+
+def record_change(names, *, go_live: float | None = None) -> None:
+    """Invalidates ``names`` at once and again after the commit, counts the change in the database, and purges
+    a shared HTTP cache in front. A change the cache could not be told about raises the generation."""
+    with contextlib.suppress(CacheUnavailable):
+        invalidate(names)
+
+    def after_commit():
+        told = invalidate_or_flush(names)
+        generation, next_go_live = raise_stored_version(go_live=go_live, flush=not told)
+        if not told or go_live is not None:
+            share_version(generation, next_go_live)
+
+    transaction.on_commit(after_commit, robust=True)
+    purge.purge_after_commit(names)
+
+
+def bump_content_version() -> None:
+    """Invalidates every cached answer after a change made without model signals (fixture loads, restores):
+    the cache's copy moves to an interim generation at once, the database's above it once committed."""
     copy = None
     with contextlib.suppress(CacheUnavailable):
+        invalidate([tags.ARCHIVE])
         copy = cache_call(cache.get, VERSION_KEY)
     interim = max(time.time_ns() // 1000, copy[0] + 1 if copy else 0)
-    next_go_live = min(copy[1] if copy else NOTHING_SCHEDULED, go_live or NOTHING_SCHEDULED)
-    share_version(interim, next_go_live)
+    share_version(interim, copy[1] if copy else NOTHING_SCHEDULED)
 
-    def in_the_database():
-        share_version(*raise_stored_version(go_live=go_live, schedule=schedule, at_least=interim + 1))
+    def after_commit():
+        share_version(*raise_stored_version(schedule=next_go_live_timestamp(), flush=True, at_least=interim + 1))
 
-    transaction.on_commit(in_the_database, robust=True)
-    return interim
-
-
-def bump_content_version() -> int:
-    """Invalidate every cached response after a change made without model signals (fixture loads, restores)."""
-    return record_change(schedule=next_go_live_timestamp())
+    transaction.on_commit(after_commit, robust=True)
+    purge.purge_after_commit([tags.ARCHIVE])
 
 
 def next_go_live_timestamp() -> float:
-    """When the earliest scheduled record goes live, so the version can move on by itself at that moment."""
-    from chairmanship.models import Chairmanship, Document, Initiative, PublicationStatus, State, Summit
+    """When the earliest scheduled record goes live, so its tags can be invalidated at that moment."""
+    from chairmanship.models import PublicationStatus
+    from chairmanship.publication import PUBLISHABLE_MODELS
 
     now = timezone.now()
     upcoming = [
@@ -186,7 +302,7 @@ def next_go_live_timestamp() -> float:
         .order_by("published_at")
         .values_list("published_at", flat=True)
         .first()
-        for model in (State, Chairmanship, Summit, Document, Initiative)
+        for model in PUBLISHABLE_MODELS
     ]
     upcoming = [moment for moment in upcoming if moment is not None]
     return min(upcoming).timestamp() if upcoming else NOTHING_SCHEDULED
@@ -199,23 +315,34 @@ def scheduled_go_live(record) -> float | None:
     return None
 
 
-def content_changed(sender, instance=None, **kwargs):
-    if kwargs.get("raw"):
-        # Fixture loads and restores bump the version once, when they are done.
-        return
-    if kwargs.get("action", "post").startswith("pre"):
+def record_saved(sender, instance, created=False, raw=False, **kwargs):
+    if raw:
+        return  # fixture loads and restores invalidate everything once, when they are done
+    record_change(tags.tags_for_change(instance, created=created), go_live=scheduled_go_live(instance))
+    tags.forget_loaded(instance)
+
+
+def record_deleted(sender, instance, **kwargs):
+    record_change(tags.tags_for_change(instance, deleted=True))
+
+
+def relation_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
+    if action.startswith("pre"):
         return  # a many-to-many change counts once, when it is done
-    record_change(go_live=scheduled_go_live(instance))
+    record_change(tags.tags_for_relation_change(instance, model, pk_set, reverse))
 
 
 def connect_signals(models) -> None:
     for model in models:
-        post_save.connect(content_changed, sender=model, dispatch_uid=f"content-version-save-{model.__name__}")
-        post_delete.connect(content_changed, sender=model, dispatch_uid=f"content-version-delete-{model.__name__}")
+        post_save.connect(record_saved, sender=model, dispatch_uid=f"content-version-save-{model.__name__}")
+        post_delete.connect(record_deleted, sender=model, dispatch_uid=f"content-version-delete-{model.__name__}")
         for field in model._meta.many_to_many:
             m2m_changed.connect(
-                content_changed, sender=field.remote_field.through, dispatch_uid=f"content-version-m2m-{field}"
+                relation_changed, sender=field.remote_field.through, dispatch_uid=f"content-version-m2m-{field}"
             )
+
+
+# --- Kept answers ------------------------------------------------------------------------------------------
 
 
 def is_cacheable_request(request) -> bool:
@@ -229,13 +356,13 @@ def is_cacheable_request(request) -> bool:
     return settings.SESSION_COOKIE_NAME not in request.COOKIES
 
 
-def page_key(request, version: int) -> str:
+def page_key(request) -> str:
     """Keyed by the absolute address: pages print it (canonical link, og:url, sitemap, feed and API links)."""
     accept = request.headers.get("Accept", "")
     # A page's address carries its language; the API's answers vary by the negotiated one.
     language = languages.request_language(request)
     digest = hashlib.sha256(f"{request.build_absolute_uri()}\n{accept}\n{language}".encode()).hexdigest()
-    return f"archive:page:{version}:{digest}"
+    return f"archive:page:{digest}"
 
 
 def is_storable(response) -> bool:
@@ -246,22 +373,91 @@ def is_storable(response) -> bool:
     return "private" not in cache_control and "no-store" not in cache_control
 
 
-def cached_for_content(name: str, compute):
-    """A value derived from archive content, kept until the content changes; computed afresh if the cache is down."""
+def kept(value, shown: tags.Shown, started: int, generation: int) -> tuple:
+    """What is stored: the value, each tag's tick as seen now, the tick it was begun at, and its generation.
+    Raises CacheUnavailable."""
+    made_at = started if shown.made_before is None else min(started, shown.made_before)
+    return (value, tag_times(shown.tags | {tags.ARCHIVE}), made_at, generation)
+
+
+def freshness(entry, generation: int) -> str:
+    """ "fresh", or "stale" (a tag moved on, or a generation passed), for a stored ``kept()`` tuple.
+    Raises CacheUnavailable."""
+    _value, seen, made_at, made_in = entry
+    if made_in != generation:
+        return "stale"
+    if tag_times(seen) != seen:
+        return "stale"
+    newest = max((tick for tick in seen.values() if tick is not None), default=None)
+    return "fresh" if newest is None or newest <= made_at else "stale"
+
+
+def lookup_page(key: str):
+    """The kept answer at ``key`` if it is fresh; else None, the tick a new one begins at and the generation
+    to keep it under. Raises CacheUnavailable, or a database error (no copy of the generation and no database)."""
+    found = cache_call(cache.get_many, [VERSION_KEY, CLOCK_KEY, key])
+    generation = _generation_from(found.get(VERSION_KEY))
+    entry = found.get(key)
+    if entry is not None and freshness(entry, generation) == "fresh":
+        tags.show(*entry[1])
+        return entry[0], None, generation
+    return None, _now_tick(found), generation
+
+
+def keep_page(key: str, response, shown: tags.Shown, started: int, generation: int) -> None:
+    with contextlib.suppress(CacheUnavailable):
+        cache_call(cache.set, key, kept(response, shown, started, generation), PAGE_TIMEOUT)
+
+
+def cached_for_content(name: str, compute, *, shows=(), stale_ok: bool = False):
+    """A value derived from archive content, kept until what it was made from changes (its tags: what
+    ``compute`` loads, and ``shows``); computed afresh if the cache is down.
+
+    With ``stale_ok`` (summaries: totals, facet counts), a stale value is served while one worker makes the new
+    one; the answer using it then counts as made when the stale value was.
+    """
+    tags.show(*shows)
+    key = derived_key(name)
     try:
-        key = f"archive:derived:{content_version()}:{translation.get_language()}:{name}"
+        found = cache_call(cache.get_many, [VERSION_KEY, CLOCK_KEY, key])
+        generation = _generation_from(found.get(VERSION_KEY))
+        started = _now_tick(found)
+        entry = found.get(key)
+        state = freshness(entry, generation) if entry is not None else "missing"
+        if state == "fresh":
+            tags.show(*entry[1])
+            return entry[0]
+        if state == "stale" and stale_ok and entry[3] == generation:
+            if not cache_call(cache.add, refresh_lock(name), 1, REFRESH_LOCK_SECONDS):
+                tags.show(*entry[1])  # another worker is making it: serve the previous value meanwhile
+                if (shown := tags.current()) is not None:
+                    shown.older_than(entry[2])
+                return entry[0]
     except CacheUnavailable:
         return compute()
-    return _cached(key, compute, PAGE_TIMEOUT)
+    with tags.collecting() as shown:
+        tags.show(*shows)
+        value = compute()
+    with contextlib.suppress(CacheUnavailable):
+        cache_call(cache.set, key, kept(value, shown, started, generation), PAGE_TIMEOUT)
+        if stale_ok:
+            cache_call(cache.delete, refresh_lock(name))
+    return value
+
+
+def derived_key(name: str) -> str:
+    return f"archive:derived:{translation.get_language()}:{name}"
+
+
+def refresh_lock(name: str) -> str:
+    """Held by the one worker making a summary afresh (``cached_for_content(stale_ok=True)``)."""
+    return f"{derived_key(name)}:refreshing"
 
 
 def cached_by_key(name: str, compute, timeout: int = PAGE_TIMEOUT):
     """A value wholly determined by ``name`` (a digest of everything it is made from), so no change of content
-    can make it stale: it is kept without the content version. Computed afresh if the cache is down."""
-    return _cached(f"archive:keyed:{name}", compute, timeout)
-
-
-def _cached(key: str, compute, timeout: int):
+    can make it stale: it is kept without tags. Computed afresh if the cache is down."""
+    key = f"archive:keyed:{name}"
     try:
         value = cache_call(cache.get, key)
     except CacheUnavailable:

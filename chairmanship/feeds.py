@@ -8,6 +8,7 @@ from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 
+from chairmanship import tags
 from chairmanship.links import SLUG
 from chairmanship.models import Document, Initiative
 
@@ -49,6 +50,7 @@ class PublicRecordFeed(Feed):
     category_field = ""  # the choice field whose label is each entry's category
 
     def items(self):
+        tags.show(tags.list_tag(self.model))  # the newest records: any record joining or leaving moves them
         # An entry shows the stored excerpt: the long texts (and their HTML) are not read at all.
         long_texts = [field.name for field in self.model._meta.concrete_fields if isinstance(field, TextField)]
         records = addressable(self.model.objects.published()).defer(*long_texts)

@@ -4,10 +4,8 @@ Each class only wires a rule into the pipeline; the rule itself lives in its mod
 health, redirects), where views and commands call it too.
 """
 
-import contextlib
 from http import HTTPStatus
 
-from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import HttpResponsePermanentRedirect
 from django.middleware.http import ConditionalGetMiddleware
@@ -15,7 +13,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from chairmanship import cache as archive_cache
-from chairmanship import languages
+from chairmanship import languages, purge, tags
 from chairmanship.health import database_unavailable, is_database_unavailable
 from chairmanship.redirects import moved_record_url
 
@@ -34,7 +32,8 @@ class ConditionalReadMiddleware(ConditionalGetMiddleware):
 
 
 class AnonymousPageCacheMiddleware:
-    """Serves anonymous GETs of public pages and API reads from the shared cache (``chairmanship.cache``)."""
+    """Serves anonymous GETs of public pages and API reads from the shared cache (``chairmanship.cache``), and
+    tells a shared HTTP cache in front what each answer shows (``chairmanship.purge``)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -44,9 +43,9 @@ class AnonymousPageCacheMiddleware:
             return self.get_response(request)
         # Raises DisallowedHost for a host not in ALLOWED_HOSTS: answered 400, whether or not a page is cached.
         request.get_host()
+        key = archive_cache.page_key(request)
         try:
-            key = archive_cache.page_key(request, archive_cache.content_version())
-            cached = archive_cache.cache_call(cache.get, key)
+            cached, started, generation = archive_cache.lookup_page(key)
         except archive_cache.CacheUnavailable:
             return self.get_response(request)
         except DatabaseError as error:
@@ -59,11 +58,12 @@ class AnonymousPageCacheMiddleware:
             # Revalidated like a fresh answer (If-None-Match, 304) by ConditionalReadMiddleware, above this.
             return cached
 
-        response = self.get_response(request)
+        with tags.collecting() as shown:
+            response = self.get_response(request)
         patch_vary_headers(response, ("Cookie", "Accept"))
         if archive_cache.is_storable(response):
-            with contextlib.suppress(archive_cache.CacheUnavailable):
-                archive_cache.cache_call(cache.set, key, response, archive_cache.PAGE_TIMEOUT)
+            purge.shared_cache_headers(response, shown.tags | {tags.ARCHIVE})
+            archive_cache.keep_page(key, response, shown, started, generation)
         response["X-Cache"] = "miss"
         return response
 

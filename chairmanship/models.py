@@ -34,6 +34,7 @@ from chairmanship.languages import (
     language_suffixes,
 )
 from chairmanship.links import slug_path
+from chairmanship.tags import ShownInPages
 from chairmanship.validators import (
     FULL_TEXT_MAX_LENGTH,
     NOTE_MAX_LENGTH,
@@ -762,7 +763,7 @@ class KeyFigureQuerySet(SlugNaturalKeyQuerySet):
 # --- Models ---------------------------------------------------------------------------------------
 
 
-class Source(models.Model):
+class Source(ShownInPages, models.Model):
     """A citable source. Every fact-bearing record cites at least one."""
 
     slug = models.SlugField(max_length=120, unique=True)
@@ -812,7 +813,7 @@ class Source(models.Model):
         return language_name(self.language)
 
 
-class Topic(KeptInEnglish, models.Model):
+class Topic(ShownInPages, KeptInEnglish, models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=120, unique=True, validators=[one_line])
     description = models.TextField(blank=True, validators=long_text_validators(NOTE_MAX_LENGTH))
@@ -829,7 +830,7 @@ class Topic(KeptInEnglish, models.Model):
         return (self.slug,)
 
 
-class Publishable(KeptInEnglish, models.Model):
+class Publishable(ShownInPages, KeptInEnglish, models.Model):
     """Editorial state shared by every public-facing model."""
 
     status = models.CharField(
@@ -911,6 +912,8 @@ class Publishable(KeptInEnglish, models.Model):
         record = super().from_db(db, field_names, values, fetch_mode=fetch_mode)
         # Remembered so that a save can tell when a published record's public address changed.
         loaded = dict(zip(field_names, values, strict=True))
+        # Also what a save compares with to tell which cached answers it touches (``tags.tags_for_change``).
+        record._loaded_values = loaded
         record._stored_slug = loaded.get("slug")
         record._stored_status = loaded.get("status")
         return record
@@ -970,7 +973,7 @@ class State(Publishable):
         return slug_path("chairmanship:state_detail", self.slug)
 
 
-class Membership(models.Model):
+class Membership(ShownInPages, models.Model):
     """One period of one status of a state. Periods run from start up to, not including, end."""
 
     state = models.ForeignKey(State, on_delete=models.CASCADE, related_name="memberships")
@@ -1264,7 +1267,7 @@ class Initiative(Publishable):
         return slug_path("chairmanship:initiative_detail", self.slug)
 
 
-class KeyFigure(KeptInEnglish, models.Model):
+class KeyFigure(ShownInPages, KeptInEnglish, models.Model):
     """A number the sources report about a chairmanship or a summit, with its unit and qualifier."""
 
     slug = models.SlugField(max_length=120, unique=True)
@@ -1325,7 +1328,7 @@ class RecordAttachment(models.Model):
         abstract = True
 
 
-class Correction(RecordAttachment):
+class Correction(ShownInPages, RecordAttachment):
     """A public correction of a published record, shown on its page as "Corrected on <date>: <note>"."""
 
     date = models.DateField(default=timezone.localdate)

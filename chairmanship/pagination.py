@@ -15,23 +15,29 @@ class ArchivePaginator(Paginator):
     every row before it. Here the database first finds the page's ids, walking the ordering index (on
     PostgreSQL ``document_archive_order`` covers them, so the table is not read), then reads only those
     rows with their joins. Given a ``list_cache_name`` (``list_cache_name()``: the filtered list's name),
-    the total is counted once per content version, and the ids are read a block of ``pages_per_block`` pages
-    at a time and remembered with it: the walk to a deep page is paid once per block and content version,
+    the total is counted once per change of the list, and the ids are read a block of ``pages_per_block`` pages
+    at a time and remembered with it: the walk to a deep page is paid once per block and change of the list,
     and every other page of that block costs what the first page costs. The archive's pages and the API's
     lists both page this way.
     """
 
     pages_per_block = 50
 
-    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, list_cache_name=None):
+    def __init__(
+        self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, list_cache_name=None, shows=()
+    ):
         super().__init__(object_list, per_page, orphans, allow_empty_first_page)
         self.list_cache_name = list_cache_name
+        self.shows = shows  # the list's tags (``chairmanship.tags.list_tags``)
 
     @cached_property
     def count(self):
         if self.list_cache_name is None:
             return super().count
-        return archive_cache.cached_for_content(f"{self.list_cache_name}:count", lambda: Paginator.count.func(self))
+        # A total may be a few seconds late while one worker counts it afresh; the page's records never are.
+        return archive_cache.cached_for_content(
+            f"{self.list_cache_name}:count", lambda: Paginator.count.func(self), shows=self.shows, stale_ok=True
+        )
 
     def page(self, number):
         number = self.validate_number(number)
@@ -58,6 +64,7 @@ class ArchivePaginator(Paginator):
             block_ids = archive_cache.cached_for_content(
                 f"{self.list_cache_name}:ids:{order}:{block}",
                 lambda start=start: list(ordered_ids[start : start + size]),
+                shows=self.shows,
             )
             ids += block_ids[max(bottom - start, 0) : max(top - start, 0)]
         return ids

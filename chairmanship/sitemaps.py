@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Max
 from django.urls import reverse
 
+from chairmanship import tags
 from chairmanship.feeds import addressable
 from chairmanship.languages import LANGUAGE_CODES
 from chairmanship.models import Chairmanship, Document, Initiative, State, Summit
@@ -51,6 +52,8 @@ class PublicRecordSitemap(MultilingualSitemap):
     changefreq = "monthly"
 
     def items(self):
+        # Which records are listed, and (for the index's time of change) any save of any of them.
+        tags.show(tags.list_tag(self.model), tags.text_tag(self.model))
         return addressable(self.model.objects.published()).only("pk", "slug", "updated_at").order_by("pk")
 
     def lastmod(self, record):

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
 from chairmanship import cache as archive_cache
-from chairmanship import charts, citation, on_date, releases
+from chairmanship import charts, citation, on_date, releases, tags
 from chairmanship.facets import facet_counts
 from chairmanship.filters import DocumentFilterSet, InitiativeFilterSet, RelatedSlugFilter
 from chairmanship.models import (
@@ -45,6 +45,20 @@ ORGANISATION = {
     "foundingDate": FOUNDING_DAY.isoformat(),
     "url": "https://eng.sectsco.org/",
 }
+
+
+class ShowsListsMixin:
+    """Declares the lists a page shows (``chairmanship.tags``): a change that moves a record in or out of one of
+    them makes the cached page stale. The records a page shows tag it by themselves as they are loaded."""
+
+    shows: tuple[str, ...] = ()
+
+    def get(self, request, *args, **kwargs):
+        tags.show(*self.shows)
+        return super().get(request, *args, **kwargs)
+
+
+RELATED_LISTS = tags.RELATED_LISTS
 
 
 class PublishedMixin:
@@ -79,7 +93,7 @@ class ArchiveLink:
     filter: str
 
 
-class DetailPageMixin:
+class DetailPageMixin(ShowsListsMixin):
     """Fetches the object with the model's ``for_detail()`` plan and adds its schema.org description.
 
     ``page_lists`` names the page's bounded lists (context name: where they continue in the archive); each
@@ -91,7 +105,10 @@ class DetailPageMixin:
     def get_object(self, queryset=None):
         if queryset is None:
             queryset = self.get_queryset()
-        return super().get_object(queryset.for_detail())
+        record = super().get_object(queryset.for_detail())
+        # Its page lists the records pointing at it (a summit's documents, a state's memberships), and more.
+        tags.show(*tags.detail_tags(record))
+        return record
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -122,8 +139,9 @@ def _summit_facts(summit) -> dict:
     }
 
 
-class HomeView(TemplateView):
+class HomeView(ShowsListsMixin, TemplateView):
     template_name = "chairmanship/home.html"
+    shows = ("document", "initiative", *RELATED_LISTS)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -169,8 +187,9 @@ def group_by_current_status(states, day: datetime.date) -> list[StatusGroup]:
     return [group for group in (*groups.values(), former) if group.entries]
 
 
-class StateListView(PublishedMixin, ListView):
+class StateListView(ShowsListsMixin, PublishedMixin, ListView):
     model = State
+    shows = ("state", "membership")
 
     def get_queryset(self):
         return super().get_queryset().for_list()
@@ -221,8 +240,9 @@ def unrecorded_terms(chairmanships) -> list[tuple[datetime.date, datetime.date]]
     return gaps
 
 
-class ChairmanshipListView(PublishedMixin, ListView):
+class ChairmanshipListView(ShowsListsMixin, PublishedMixin, ListView):
     model = Chairmanship
+    shows = ("chairmanship", "state")
 
     def get_queryset(self):
         return super().get_queryset().for_list()
@@ -253,8 +273,9 @@ class ChairmanshipDetailView(DetailPageMixin, PublishedMixin, DetailView):
         }
 
 
-class SummitListView(PublishedMixin, ListView):
+class SummitListView(ShowsListsMixin, PublishedMixin, ListView):
     model = Summit
+    shows = ("summit", "state")
 
     def get_queryset(self):
         return super().get_queryset().for_list()
@@ -265,11 +286,12 @@ class SummitListView(PublishedMixin, ListView):
         return context
 
 
-class CoverageView(PublishedMixin, ListView):
+class CoverageView(ShowsListsMixin, PublishedMixin, ListView):
     """For every summit, how many documents it is reported to have adopted and how many the archive records."""
 
     model = Summit
     template_name = "chairmanship/coverage.html"
+    shows = ("summit", "document")
 
     def get_queryset(self):
         return super().get_queryset().for_coverage()
@@ -325,7 +347,7 @@ class SummitDetailView(DetailPageMixin, PublishedMixin, DetailView):
         return data
 
 
-class FacetedListMixin:
+class FacetedListMixin(ShowsListsMixin):
     """A public archive list narrowed by the shared FilterSet, with option counts for its filters.
 
     Counts come from ``facets.facet_counts()`` on the public subset, so they never include a draft.
@@ -339,6 +361,10 @@ class FacetedListMixin:
 
     paginator_class = ArchivePaginator
 
+    def get(self, request, *args, **kwargs):
+        tags.show(*tags.list_tags(self.model, request.GET))
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         public = super().get_queryset()
         self.filterset = self.filterset_class(self.request.GET or None, queryset=public.for_archive())
@@ -351,6 +377,7 @@ class FacetedListMixin:
             orphans,
             allow_empty_first_page,
             list_cache_name=list_cache_name(self.model, self.request.GET),
+            shows=tags.list_tags(self.model, self.request.GET),
         )
 
     def get_context_data(self, **kwargs):
@@ -360,6 +387,8 @@ class FacetedListMixin:
         facets = archive_cache.cached_for_content(
             f"facets:{self.model._meta.model_name}:{get_language()}",
             lambda: facet_counts(self.model.objects.published()),
+            shows=(tags.list_tag(self.model), *RELATED_LISTS),
+            stale_ok=True,
         )
         chosen = self.request.GET
         form = self.filterset.form
@@ -478,12 +507,13 @@ class InitiativeDetailView(DetailPageMixin, PublishedMixin, DetailView):
         }
 
 
-class OnDateView(TemplateView):
+class OnDateView(ShowsListsMixin, TemplateView):
     """The SCO on a date (``on_date.sco_on``). ``/on/`` is today; ``/on/?date=`` is the date picker's answer,
     sent on to the date's own address so that it can be shared. A date that is not one answers with the
     picker and what is wrong: 404 in the address, 400 from the picker."""
 
     template_name = "chairmanship/on_date.html"
+    shows = tags.ON_DATE_LISTS
 
     def get(self, request, *args, day: str | None = None, **kwargs):
         today = timezone.localdate()
@@ -541,8 +571,13 @@ SEARCH_KINDS = {
 }
 
 
-class SearchView(TemplateView):
+class SearchView(ShowsListsMixin, TemplateView):
     template_name = "chairmanship/search.html"
+    shows = tuple(
+        f"{kind}{suffix}"
+        for kind in ("document", "initiative", "summit", "state", "chairmanship")
+        for suffix in ("", "-text")
+    )
     max_query_length = 200
 
     def get_context_data(self, **kwargs):

@@ -1,7 +1,7 @@
 """Page-number pagination that refuses malformed page numbers and sizes instead of guessing.
 
 Pages are found as the archive's HTML pages find theirs (``ArchivePaginator``): ids first, with the total
-and the id blocks remembered per content version under the list's ``list_cache_name``.
+and the id blocks remembered until the list changes, under the list's ``list_cache_name``.
 """
 
 import re
@@ -10,6 +10,7 @@ from django.core.paginator import InvalidPage
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
+from chairmanship import tags
 from chairmanship.pagination import ArchivePaginator, list_cache_name
 
 WHOLE_NUMBER = re.compile(r"^[0-9]{1,12}$")
@@ -41,7 +42,9 @@ class ArchivePagination(PageNumberPagination):
         page_size = self.get_page_size(request)
         number = self._whole_number(request, self.page_query_param, 1)
         name = list_cache_name(queryset.model, request.query_params, reader=view.reader) if view else None
-        paginator = self.django_paginator_class(queryset, page_size, list_cache_name=name)
+        shows = tags.list_tags(queryset.model, request.query_params)
+        tags.show(*shows)
+        paginator = self.django_paginator_class(queryset, page_size, list_cache_name=name, shows=shows)
         try:
             self.page = paginator.page(number)
         except InvalidPage as error:

@@ -33,7 +33,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chairmanship import cache as archive_cache
-from chairmanship import citation, conditional, filters, on_date, publication
+from chairmanship import citation, conditional, filters, on_date, publication, tags
 from chairmanship.api import schema, serializers
 from chairmanship.api.exceptions import DeletionRefused, PreconditionFailed, PublicationRefused, WriteConflict
 from chairmanship.api.permissions import role_refusals_as_403, sees_unpublished
@@ -173,6 +173,7 @@ class ArchiveViewSet(TaggedReadMixin, viewsets.ModelViewSet):
 
         def represent():
             record = self.get_object()
+            tags.show(*tags.detail_tags(record))
             if form is not None:
                 return form.write(citation.for_record(record, absolute=request.build_absolute_uri)), record
             return self.get_serializer(record).data, record
@@ -440,6 +441,7 @@ class OnDateView(TaggedReadMixin, APIView):
             raise NotFound(str(error)) from error
 
         def represent():
+            tags.show(*tags.ON_DATE_LISTS)
             snapshot = on_date.sco_on(day)
             return serializers.OnDateSerializer(snapshot, context={"request": request}).data, None
 

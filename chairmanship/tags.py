@@ -1,0 +1,250 @@
+"""What each cached answer shows, and what each change touches: the cache tags.
+
+A cached answer (a page, an API answer, a remembered total or facet count) carries the tags of what it was
+made from; a change invalidates its own tags and nothing else (``chairmanship.cache``). The same tags go out
+in ``Surrogate-Key``/``xkey``, so that a CDN or Varnish in front is purged by them too.
+
+The tags:
+
+- ``archive``: every answer (a fixture load or restore invalidates it).
+- ``<model>-<pk>``: one record's own content. Every record loaded while an answer is made adds its tag
+  (``ShownInPages.from_db``), with the tags of the records its foreign keys point at, shown or not: a summit
+  hidden from a document's page because it is a draft shows there once it is published.
+- ``<model>``: the model's lists: which records are public, their order, and what they are filtered and
+  counted by. Raised by a change that can move a record in or out of a list (``list_relevant``).
+- ``<model>-text``: the words of the model's records, which text searches match (archive ``?search=``,
+  ``/search/``). Raised by every change of a record's text.
+- ``<model>-<pk>-related``: the lists on a record's own page of the records pointing at it (a summit's
+  documents, a state's memberships). Raised when a record pointing at it joins, leaves or moves.
+- ``<model>-public``: which of the model's records are public, for pages that show related records only when
+  they are (a document's signatory states, an initiative's documents).
+"""
+
+import contextlib
+import contextvars
+from dataclasses import dataclass, field
+
+from django.db import models
+
+ARCHIVE = "archive"
+# The models with large lists (100 000 documents): a change of their text alone leaves lists where they are.
+# Every change to any other model counts as moving it in its lists; they are small and rarely edited.
+TEXT_ONLY_FIELDS = {
+    "document": (
+        "summary",
+        "summary_html",
+        "summary_excerpt",
+        "full_text",
+        "full_text_html",
+        "official_text_url",
+        "pdf",
+    ),
+    "initiative": ("summary", "summary_html", "summary_excerpt"),
+}
+# Columns that change on every save without changing what a reader sees in a list.
+BOOKKEEPING_FIELDS = ("version", "updated_at", "editor_note")
+VISIBILITY_FIELDS = ("status", "published_at")
+
+
+def record_tag(model_or_record, pk=None) -> str:
+    name = model_or_record._meta.model_name
+    return f"{name}-{model_or_record.pk if pk is None else pk}"
+
+
+def list_tag(model) -> str:
+    return model._meta.model_name
+
+
+def text_tag(model) -> str:
+    return f"{model._meta.model_name}-text"
+
+
+def related_tag(model, pk) -> str:
+    return f"{model._meta.model_name}-{pk}-related"
+
+
+def public_tag(model) -> str:
+    return f"{model._meta.model_name}-public"
+
+
+# Query parameters that search a list's words: a list found by them changes with its records' text.
+TEXT_PARAMETERS = ("search", "q")
+
+
+# The small, rarely edited lists nearly every list shows a part of or is filtered by: names in facets,
+# related records shown only while they are public.
+RELATED_LISTS = ("topic", "summit", "chairmanship", "state", "membership")
+
+
+def list_tags(model, query) -> tuple[str, ...]:
+    """The tags of a list of ``model`` filtered by ``query`` (an archive page, an API list)."""
+    found = (list_tag(model), *RELATED_LISTS)
+    if any(query.get(name) for name in TEXT_PARAMETERS):
+        return (*found, text_tag(model))
+    return found
+
+
+# Related records a record's page shows only while they are public (signatory states, its summit...).
+PUBLIC_RELATIONS = ("state-public", "summit-public", "chairmanship-public", "initiative-public")
+# What a record's page lists besides the records pointing at it: a state's signed documents follow from its
+# membership periods and the documents' dates; an initiative shows its documents while they are public.
+DETAIL_LISTS = {"state": ("document", "membership"), "initiative": ("document-public",)}
+ON_DATE_LISTS = ("membership", "state", "chairmanship", "summit")
+
+
+def detail_tags(record) -> tuple[str, ...]:
+    """The lists a record's own page or API answer shows, besides the records it loads."""
+    name = record._meta.model_name
+    return (related_tag(type(record), record.pk), *PUBLIC_RELATIONS, *DETAIL_LISTS.get(name, ()))
+
+
+# --- What an answer shows --------------------------------------------------------------------------------
+
+
+@dataclass
+class Shown:
+    """The tags of what the answer being made has read so far, and how old its oldest input is."""
+
+    tags: set = field(default_factory=set)
+    # Set when a summary served stale went into the answer: the answer counts as made when that summary was.
+    made_before: float | None = None
+
+    def older_than(self, moment: float) -> None:
+        self.made_before = moment if self.made_before is None else min(self.made_before, moment)
+
+
+_shown: contextvars.ContextVar[Shown | None] = contextvars.ContextVar("archive_shown", default=None)
+
+
+@contextlib.contextmanager
+def collecting():
+    """Collects the tags of what is read inside; an enclosing collection receives them as well."""
+    outer = _shown.get()
+    inner = Shown()
+    token = _shown.set(inner)
+    try:
+        yield inner
+    finally:
+        _shown.reset(token)
+        if outer is not None:
+            outer.tags |= inner.tags
+            if inner.made_before is not None:
+                outer.older_than(inner.made_before)
+
+
+def show(*tags: str) -> None:
+    """Declares that the answer being made shows what ``tags`` name (no-op outside a collection)."""
+    shown = _shown.get()
+    if shown is not None:
+        shown.tags.update(tags)
+
+
+def current() -> Shown | None:
+    return _shown.get()
+
+
+def _foreign_keys(model) -> list[tuple[str, str]]:
+    cached = model.__dict__.get("_tag_foreign_keys")
+    if cached is None:
+        cached = [
+            (f.attname, f.related_model._meta.model_name)
+            for f in model._meta.concrete_fields
+            if f.is_relation and f.related_model is not None and f.related_model._meta.app_label == "chairmanship"
+        ]
+        model._tag_foreign_keys = cached
+    return cached
+
+
+class ShownInPages:
+    """A model whose loaded records tag the answer being made (``<model>-<pk>`` and the records it points at)."""
+
+    @classmethod
+    def from_db(cls, db, field_names, values, *, fetch_mode=None):
+        record = super().from_db(db, field_names, values, fetch_mode=fetch_mode)
+        shown = _shown.get()
+        if shown is not None:
+            name = cls._meta.model_name
+            shown.tags.add(f"{name}-{record.pk}")
+            for attname, target in _foreign_keys(cls):
+                value = record.__dict__.get(attname)
+                if value is not None:
+                    shown.tags.add(f"{target}-{value}")
+        return record
+
+
+# --- What a change touches --------------------------------------------------------------------------------
+
+
+def _changed_fields(record) -> set[str] | None:
+    """The columns a save changed, compared with the row it was loaded from; None when that is unknown."""
+    loaded = getattr(record, "_loaded_values", None)
+    if loaded is None:
+        return None
+    return {name for name, value in loaded.items() if record.__dict__.get(name, value) != value}
+
+
+def _is_text_only(model, changed: set[str]) -> bool:
+    allowed = TEXT_ONLY_FIELDS.get(model._meta.model_name)
+    if allowed is None:
+        return False
+    return all(name in BOOKKEEPING_FIELDS or name.startswith(allowed) or name.endswith("_search") for name in changed)
+
+
+def _targets(record, loaded: dict | None) -> set[str]:
+    """The ``-related`` tags of the records ``record`` points at, now and before the change."""
+    found = set()
+    for field_ in type(record)._meta.concrete_fields:
+        if not (field_.is_relation and field_.related_model is not None):
+            continue
+        values = {record.__dict__.get(field_.attname)}
+        if loaded is not None:
+            values.add(loaded.get(field_.attname))
+        found |= {related_tag(field_.related_model, value) for value in values if value is not None}
+    return found
+
+
+def tags_for_change(record, *, created: bool = False, deleted: bool = False) -> set[str]:
+    """The tags a save or delete of ``record`` invalidates."""
+    model = type(record)
+    tags = {record_tag(record), text_tag(model)}
+    attached = getattr(record, "content_type_id", None) and getattr(record, "object_id", None)
+    if attached:  # a correction (or another attachment) shows on its record's page
+        tags.add(f"{record.content_type.model}-{record.object_id}")
+    changed = None if created or deleted else _changed_fields(record)
+    if changed is not None and _is_text_only(model, changed):
+        return tags
+    loaded = getattr(record, "_loaded_values", None)
+    tags |= {list_tag(model), *_targets(record, loaded)}
+    if changed is None or changed & set(VISIBILITY_FIELDS):
+        tags.add(public_tag(model))
+    return tags
+
+
+def tags_for_relation_change(instance, model, pk_set, reverse: bool) -> set[str]:
+    """The tags a many-to-many change invalidates: both sides' records, their lists and their pages' lists."""
+    tags = {record_tag(instance), list_tag(type(instance)), related_tag(type(instance), instance.pk)}
+    tags.add(list_tag(model))
+    for pk in pk_set or ():
+        tags |= {record_tag(model, pk), related_tag(model, pk)}
+    if pk_set is None:  # cleared: every record of the other side may have lost a link
+        tags.add(public_tag(model))
+    return tags
+
+
+def remember_loaded(record, field_names, values) -> None:
+    """Keeps the loaded columns, so a later save can tell what it changed (``tags_for_change``)."""
+    record._loaded_values = dict(zip(field_names, values, strict=True))
+
+
+def forget_loaded(record) -> None:
+    """After a save the record's columns are what the database holds: the next save compares with them."""
+    if isinstance(record, ShownInPages):
+        record._loaded_values = {
+            f.attname: record.__dict__.get(f.attname)
+            for f in record._meta.concrete_fields
+            if f.attname in record.__dict__
+        }
+
+
+def is_model(value) -> bool:
+    return isinstance(value, type) and issubclass(value, models.Model)

@@ -1,0 +1,271 @@
+"""Invalidation by tag: each kind of change makes every page showing it fresh on the next request, and leaves
+an unrelated page cached (``chairmanship.tags``, ``chairmanship.cache``)."""
+
+import datetime
+from http import HTTPStatus
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+
+from chairmanship import cache as archive_cache
+from chairmanship.models import Document, PublicationStatus
+from tests.factories import DocumentFactory, InitiativeFactory, MembershipFactory, SummitFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=["locmem", "file", "redis"])
+def any_cache(request, settings, tmp_path):
+    """Each cache the archive runs with: one process's memory (tests), a shared folder, Redis."""
+    backends = {
+        "locmem": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tags"},
+        "file": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)},
+        # Each database's run of the suite has a Redis database of its own (the two run side by side in CI).
+        "redis": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:6379/{8 if connection.vendor == 'sqlite' else 9}",
+        },
+    }
+    settings.CACHES = {"default": backends[request.param]}
+    cache.clear()
+    yield request.param
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+
+
+def cached(client, *urls):
+    """Asks for each page until it is kept, and checks that it is."""
+    for url in urls:
+        client.get(url)
+        assert client.get(url)["X-Cache"] == "hit", url
+
+
+def fresh(client, url):
+    response = client.get(url)
+    assert response["X-Cache"] == "miss", f"{url} was served from the cache after a change it shows"
+    return response
+
+
+def still_cached(client, url):
+    assert client.get(url)["X-Cache"] == "hit", f"{url} was thrown away by a change it does not show"
+
+
+@pytest.fixture
+def two_summits():
+    astana = SummitFactory(host_city="Astana")
+    tianjin = SummitFactory(
+        host_city="Tianjin", start_date=datetime.date(2025, 8, 31), end_date=datetime.date(2025, 9, 1)
+    )
+    declaration = DocumentFactory(title="Astana Declaration", summit=astana, summary="Before the edit.")
+    other = DocumentFactory(title="Tianjin Declaration", summit=tianjin, date=datetime.date(2025, 9, 1))
+    return astana, tianjin, declaration, other
+
+
+def test_an_edit_of_a_documents_text_refreshes_the_pages_showing_it_and_no_other(client, any_cache, two_summits):
+    astana, tianjin, declaration, other = two_summits
+    pages = [
+        declaration.get_absolute_url(),
+        f"/api/v1/documents/{declaration.slug}/",
+        "/api/v1/documents/",
+        "/ru" + declaration.get_absolute_url(),
+    ]
+    unrelated = [other.get_absolute_url(), tianjin.get_absolute_url(), f"/api/v1/documents/{other.slug}/", "/states/"]
+    cached(client, *pages, *unrelated)
+
+    declaration.summary = "After the edit."
+    declaration.save()
+
+    for url in pages:
+        assert "After the edit." in fresh(client, url).content.decode()
+    for url in unrelated:
+        still_cached(client, url)
+
+
+def test_publishing_a_document_refreshes_every_list_it_joins(client, two_summits):
+    astana, tianjin, _declaration, other = two_summits
+    draft = DocumentFactory(title="Newly Signed Agreement", summit=astana, draft=True, date=datetime.date(2026, 1, 1))
+    lists = ["/", "/documents/", "/documents/?type=declaration", astana.get_absolute_url(), "/api/v1/documents/"]
+    lists += ["/feeds/documents/", "/sitemap-documents.xml"]
+    unrelated = [other.get_absolute_url(), tianjin.get_absolute_url(), "/states/"]
+    cached(client, *lists, *unrelated)
+    assert client.get(draft.get_absolute_url()).status_code == HTTPStatus.NOT_FOUND
+
+    draft.status, draft.published_at = PublicationStatus.PUBLISHED, timezone.now()
+    draft.save()
+
+    for url in lists:
+        assert ("Newly Signed Agreement" in fresh(client, url).content.decode()) or url.startswith("/sitemap"), url
+    assert client.get(draft.get_absolute_url()).status_code == HTTPStatus.OK
+    for url in unrelated:
+        still_cached(client, url)
+
+
+def test_unpublishing_or_deleting_a_document_takes_it_off_every_page_at_once(client, two_summits):
+    astana, tianjin, declaration, other = two_summits
+    gone = DocumentFactory(title="Withdrawn Statement", summit=astana)
+    removed = DocumentFactory(title="Deleted Statement", summit=astana)
+    pages = ["/documents/", astana.get_absolute_url(), "/api/v1/documents/", "/"]
+    cached(client, *pages, gone.get_absolute_url(), removed.get_absolute_url(), other.get_absolute_url())
+
+    gone.status = PublicationStatus.DRAFT
+    gone.save()
+    Document.objects.get(pk=removed.pk).delete()
+
+    for url in pages:
+        body = fresh(client, url).content.decode()
+        assert "Withdrawn Statement" not in body and "Deleted Statement" not in body, url
+    assert client.get(gone.get_absolute_url()).status_code == HTTPStatus.NOT_FOUND
+    assert client.get(removed.get_absolute_url()).status_code == HTTPStatus.NOT_FOUND
+    still_cached(client, other.get_absolute_url())
+
+
+def test_a_scheduled_document_joins_its_lists_when_its_time_comes(
+    client, two_summits, django_capture_on_commit_callbacks
+):
+    astana, tianjin, _declaration, other = two_summits
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduled = DocumentFactory(title="Scheduled Communique", summit=astana, scheduled=True)
+    cached(client, "/documents/", astana.get_absolute_url(), other.get_absolute_url())
+    assert "Scheduled Communique" not in client.get("/documents/").content.decode()
+
+    # Its time comes, with nobody saving anything: its publication time and the stored go-live moment are
+    # now in the past, and every server's copy of that moment has run out.
+    went_live = timezone.now() - datetime.timedelta(seconds=1)
+    Document.objects.filter(pk=scheduled.pk).update(published_at=went_live)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {archive_cache.VERSION_TABLE} SET next_go_live = %s WHERE id = 1",
+            [went_live.timestamp()],
+        )
+    cache.delete(archive_cache.VERSION_KEY)
+
+    assert "Scheduled Communique" in fresh(client, "/documents/").content.decode()
+    assert "Scheduled Communique" in fresh(client, astana.get_absolute_url()).content.decode()
+    assert client.get(scheduled.get_absolute_url()).status_code == HTTPStatus.OK
+    still_cached(client, other.get_absolute_url())
+
+
+def test_a_topic_added_to_a_document_shows_on_its_page_and_in_the_topics_list(client, two_summits):
+    _astana, _tianjin, declaration, other = two_summits
+    energy = TopicFactory(slug="energy", name="Energy")
+    cached(client, declaration.get_absolute_url(), "/documents/?topic=energy", other.get_absolute_url())
+
+    declaration.topics.add(energy)
+
+    assert "Energy" in fresh(client, declaration.get_absolute_url()).content.decode()
+    assert "Astana Declaration" in fresh(client, "/documents/?topic=energy").content.decode()
+    still_cached(client, other.get_absolute_url())
+
+
+def test_a_renamed_topic_shows_on_every_page_naming_it(client, two_summits):
+    _astana, _tianjin, declaration, other = two_summits
+    energy = TopicFactory(slug="energy", name="Energy")
+    declaration.topics.add(energy)
+    cached(client, declaration.get_absolute_url(), "/documents/", other.get_absolute_url())
+
+    energy.name = "Energy security"
+    energy.save()
+
+    assert "Energy security" in fresh(client, declaration.get_absolute_url()).content.decode()
+    assert "Energy security" in fresh(client, "/documents/").content.decode()  # its facet
+    still_cached(client, other.get_absolute_url())
+
+
+def test_a_renamed_summit_shows_on_its_documents_pages_only(client, two_summits):
+    astana, tianjin, declaration, other = two_summits
+    cached(client, declaration.get_absolute_url(), astana.get_absolute_url(), other.get_absolute_url())
+
+    astana.host_city = "Nur-Sultan"
+    astana.save()
+
+    assert "Nur-Sultan" in fresh(client, declaration.get_absolute_url()).content.decode()
+    assert "Nur-Sultan" in fresh(client, astana.get_absolute_url()).content.decode()
+    still_cached(client, other.get_absolute_url())
+
+
+def test_a_published_summit_appears_on_the_pages_of_its_documents(client):
+    summit = SummitFactory(host_city="Bishkek", draft=True)
+    document = DocumentFactory(title="Founding Declaration", summit=summit)
+    cached(client, document.get_absolute_url())
+    assert "Bishkek" not in client.get(document.get_absolute_url()).content.decode()
+
+    summit.status, summit.published_at = PublicationStatus.PUBLISHED, timezone.now()
+    summit.save()
+
+    assert "Bishkek" in fresh(client, document.get_absolute_url()).content.decode()
+
+
+def test_a_new_slug_moves_the_page_and_every_link_to_it(client, two_summits):
+    astana, _tianjin, declaration, other = two_summits
+    old = declaration.get_absolute_url()
+    cached(client, old, "/documents/", astana.get_absolute_url(), other.get_absolute_url())
+
+    declaration.slug = "astana-declaration-2024"
+    declaration.save()
+
+    moved = client.get(old)
+    assert moved.status_code == HTTPStatus.MOVED_PERMANENTLY
+    assert moved["Location"].endswith("/documents/astana-declaration-2024/")
+    for url in ("/documents/", astana.get_absolute_url()):
+        assert "/documents/astana-declaration-2024/" in fresh(client, url).content.decode()
+    still_cached(client, other.get_absolute_url())
+
+
+def test_an_initiative_linked_to_a_document_shows_on_both_pages(client, two_summits):
+    _astana, _tianjin, declaration, other = two_summits
+    initiative = InitiativeFactory(title="Green Belt")
+    cached(client, declaration.get_absolute_url(), initiative.get_absolute_url(), other.get_absolute_url())
+
+    initiative.documents.add(declaration)
+
+    assert "Green Belt" in fresh(client, declaration.get_absolute_url()).content.decode()
+    assert "Astana Declaration" in fresh(client, initiative.get_absolute_url()).content.decode()
+    still_cached(client, other.get_absolute_url())
+
+
+def test_a_new_membership_period_shows_on_its_states_page_and_the_states_list(client, two_summits):
+    astana, _tianjin, _declaration, other = two_summits
+    state = astana.host_state
+    cached(client, state.get_absolute_url(), "/states/", other.get_absolute_url())
+
+    MembershipFactory(state=state, start_date=datetime.date(2017, 6, 9))
+
+    assert "2017" in fresh(client, state.get_absolute_url()).content.decode()
+    fresh(client, "/states/")
+    still_cached(client, other.get_absolute_url())
+
+
+def test_a_page_names_what_it_shows_for_a_shared_cache_in_front(client, two_summits):
+    astana, _tianjin, declaration, _other = two_summits
+    keys = client.get(declaration.get_absolute_url())["Surrogate-Key"].split()
+    assert f"document-{declaration.pk}" in keys
+    assert f"summit-{astana.pk}" in keys
+    assert "archive" in keys
+    assert "document" not in keys  # a document's page is not a list: a publish elsewhere leaves it be
+    assert "document" in client.get("/documents/")["Surrogate-Key"].split()
+
+
+def test_facet_counts_are_served_stale_while_one_worker_counts_them_afresh(client, two_summits):
+    """Never several workers counting the whole archive at once: the others serve the previous counts."""
+    _astana, _tianjin, declaration, _other = two_summits
+    client.get("/documents/")
+    DocumentFactory(title="A third declaration")
+    # Another worker is counting the facets right now (it holds the refresh lock).
+    lock = archive_cache.refresh_lock("facets:document:en")
+    assert cache.add(lock, 1, 30)
+
+    stale = client.get("/documents/")
+    assert "A third declaration" in stale.content.decode()  # the list itself is never stale
+    assert sum(option.count for option in stale.context["facet_counts"]["type"]) == 2  # the previous counts
+    assert declaration.title in client.get(declaration.get_absolute_url()).content.decode()
+
+    cache.delete(lock)  # that worker is done
+    refreshed = client.get("/documents/")
+    assert refreshed["X-Cache"] == "miss"  # a page made with stale counts is not kept as fresh
+    assert sum(option.count for option in refreshed.context["facet_counts"]["type"]) == 3
