@@ -18,12 +18,14 @@ from pathlib import Path
 from tests.processes import free_port, terminate
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy" / "varnish"
+# Debian installs varnishd in /usr/sbin, which is not on an ordinary user's PATH.
+VARNISHD = shutil.which("varnishd") or shutil.which("varnishd", path="/usr/sbin:/usr/local/sbin")
 XKEY_VMODS = ("/usr/lib/*/varnish/vmods/libvmod_xkey.so", "/usr/lib/varnish/vmods/libvmod_xkey.so")
 
 
 def varnish_missing() -> str | None:
     """Why Varnish cannot run here, or None when it can."""
-    if shutil.which("varnishd") is None:
+    if VARNISHD is None:
         return "varnishd is not installed"
     if not any(glob.glob(pattern) for pattern in XKEY_VMODS):
         return "the xkey vmod is not installed"
@@ -58,7 +60,7 @@ def running_varnish(
     port = free_port()
     log = workdir / "varnishd.log"
     command = [
-        "varnishd",
+        VARNISHD,
         "-F",
         "-j",
         "none",  # as the user running the tests: the jail's user could not read the temporary folder
