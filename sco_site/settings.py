@@ -174,6 +174,15 @@ else:
 
 # Whole-response caching of anonymous reads (chairmanship.cache); PAGE_CACHE=0 turns it off, e.g. to measure.
 PAGE_CACHE = env_bool("PAGE_CACHE", True)
+# A shared HTTP cache in front of the app (a CDN, or Varnish with deploy/varnish/archive.vcl; chairmanship.purge).
+# CACHE_PURGE_URL: where each committed change sends its PURGE (comma-separated for several caches); empty
+# sends none. SHARED_CACHE_MAX_AGE is how long the shared cache keeps an anonymous page (s-maxage): with no
+# purge it is also how long an edit can stay unseen there, so a minute; with purging a change evicts its pages
+# at once and the lifetime only bounds a purge that was lost (the cache was down or slow), so an hour.
+# SHARED_CACHE_STALE: seconds an expired page may still be served while the cache fetches it afresh.
+CACHE_PURGE_URL = os.environ.get("CACHE_PURGE_URL", "").strip()
+SHARED_CACHE_MAX_AGE = int(os.environ.get("SHARED_CACHE_MAX_AGE", "3600" if CACHE_PURGE_URL else "60"))
+SHARED_CACHE_STALE = int(os.environ.get("SHARED_CACHE_STALE", "30"))
 # How a read plan (the querysets pages, the API, feeds, sitemaps and search read with) loads a related record
 # or deferred field it did not plan for: the name of one of Django's fetch modes. Production keeps Django's
 # default (one query per access); the tests set FETCH_RAISE, so a plan missing a select_related fails loudly.

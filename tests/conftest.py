@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from tests.admin_support import editorial_user
 from tests.api_support import token_client
+from tests.varnish_support import varnish_missing
 
 
 @pytest.fixture(autouse=True)
@@ -90,25 +91,36 @@ def archive(db):
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
+def _missing_tools() -> dict[str, str]:
+    """The marked groups of tests that cannot run here, each with what to install: {marker: reason}."""
+    missing = {}
+    if not os.path.exists(CHROMIUM_PATH):
+        missing["browser"] = (
+            f"browser tests (tests/browser): {CHROMIUM_PATH} is not installed (apt-get install chromium, or run .ci/run)"
+        )
+    varnish = varnish_missing()
+    if varnish:
+        missing["varnish"] = (
+            f"Varnish tests (tests/test_varnish.py): {varnish} (apt-get install varnish varnish-modules, or run .ci/run)"
+        )
+    return missing
+
+
 def pytest_collection_modifyitems(config, items):
-    """Leave the browser tests out, in one visible line, where Chromium is not installed."""
-    if os.path.exists(CHROMIUM_PATH):
-        return
-    browser_tests = [item for item in items if item.get_closest_marker("browser")]
-    if not browser_tests:
-        return
-    items[:] = [item for item in items if not item.get_closest_marker("browser")]
-    config.hook.pytest_deselected(items=browser_tests)
-    config._browser_tests_left_out = len(browser_tests)
+    """Leave out, in one visible line each, the groups of tests whose tools (Chromium, Varnish) are not installed."""
+    config._tests_left_out = []
+    for marker, reason in _missing_tools().items():
+        left_out = [item for item in items if item.get_closest_marker(marker)]
+        if not left_out:
+            continue
+        items[:] = [item for item in items if not item.get_closest_marker(marker)]
+        config.hook.pytest_deselected(items=left_out)
+        config._tests_left_out.append(f"Left out {len(left_out)} {reason}.")
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    left_out = getattr(config, "_browser_tests_left_out", 0)
-    if left_out:
-        terminalreporter.write_line(
-            f"Left out {left_out} browser tests (tests/browser): {CHROMIUM_PATH} is not installed "
-            "(apt-get install chromium, or run .ci/run)."
-        )
+    for line in getattr(config, "_tests_left_out", []):
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="module")
