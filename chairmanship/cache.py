@@ -203,6 +203,15 @@ def cache_generation() -> int:
     return _generation_from(cache_call(cache.get, VERSION_KEY))
 
 
+def next_go_live_copy() -> float | None:
+    """The next go-live moment as the cache's copy has it (None when unknown or the cache is down)."""
+    try:
+        copy = cache_call(cache.get, VERSION_KEY)
+    except CacheUnavailable:
+        return None
+    return copy[1] if copy and copy[1] < NOTHING_SCHEDULED else None
+
+
 def content_version() -> int:
     """How many changes the database has counted (open data releases compare it with the last one they saw)."""
     with connection.cursor() as cursor:
@@ -427,12 +436,16 @@ def cached_for_content(name: str, compute, *, shows=(), stale_ok: bool = False):
         if state == "fresh":
             tags.show(*entry[1])
             return entry[0]
-        if state == "stale" and stale_ok and entry[3] == generation:
-            if not cache_call(cache.add, refresh_lock(name), 1, REFRESH_LOCK_SECONDS):
-                tags.show(*entry[1])  # another worker is making it: serve the previous value meanwhile
-                if (shown := tags.current()) is not None:
-                    shown.older_than(entry[2])
-                return entry[0]
+        if (
+            state == "stale"
+            and stale_ok
+            and entry[3] == generation
+            and not cache_call(cache.add, refresh_lock(name), 1, REFRESH_LOCK_SECONDS)
+        ):
+            tags.show(*entry[1])  # another worker is making it: serve the previous value meanwhile
+            if (shown := tags.current()) is not None:
+                shown.older_than(entry[2])
+            return entry[0]
     except CacheUnavailable:
         return compute()
     with tags.collecting() as shown:

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils.cache import patch_cache_control
 
-from chairmanship.cache import is_storable
+from chairmanship import cache as archive_cache
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def shared_cache_headers(response, tags: Iterable[str], *, fresh_until: float | 
     """
     tags = _checked_tags(tags)
     cache_control = response.get("Cache-Control", "")
-    if not is_storable(response) or "no-cache" in cache_control:
+    if not archive_cache.is_storable(response) or "no-cache" in cache_control:
         return
     lifetime = settings.SHARED_CACHE_MAX_AGE
     chosen = re.search(r"s-maxage=(\d+)", cache_control)

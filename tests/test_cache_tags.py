@@ -68,7 +68,7 @@ def two_summits():
 
 
 def test_an_edit_of_a_documents_text_refreshes_the_pages_showing_it_and_no_other(client, any_cache, two_summits):
-    astana, tianjin, declaration, other = two_summits
+    _astana, tianjin, declaration, other = two_summits
     pages = [
         declaration.get_absolute_url(),
         f"/api/v1/documents/{declaration.slug}/",
@@ -107,7 +107,7 @@ def test_publishing_a_document_refreshes_every_list_it_joins(client, two_summits
 
 
 def test_unpublishing_or_deleting_a_document_takes_it_off_every_page_at_once(client, two_summits):
-    astana, tianjin, declaration, other = two_summits
+    astana, _tianjin, _declaration, other = two_summits
     gone = DocumentFactory(title="Withdrawn Statement", summit=astana)
     removed = DocumentFactory(title="Deleted Statement", summit=astana)
     pages = ["/documents/", astana.get_absolute_url(), "/api/v1/documents/", "/"]
@@ -128,7 +128,7 @@ def test_unpublishing_or_deleting_a_document_takes_it_off_every_page_at_once(cli
 def test_a_scheduled_document_joins_its_lists_when_its_time_comes(
     client, two_summits, django_capture_on_commit_callbacks
 ):
-    astana, tianjin, _declaration, other = two_summits
+    astana, _tianjin, _declaration, other = two_summits
     with django_capture_on_commit_callbacks(execute=True):
         scheduled = DocumentFactory(title="Scheduled Communique", summit=astana, scheduled=True)
     cached(client, "/documents/", astana.get_absolute_url(), other.get_absolute_url())
@@ -178,7 +178,7 @@ def test_a_renamed_topic_shows_on_every_page_naming_it(client, two_summits):
 
 
 def test_a_renamed_summit_shows_on_its_documents_pages_only(client, two_summits):
-    astana, tianjin, declaration, other = two_summits
+    astana, _tianjin, declaration, other = two_summits
     cached(client, declaration.get_absolute_url(), astana.get_absolute_url(), other.get_absolute_url())
 
     astana.host_city = "Nur-Sultan"
