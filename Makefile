@@ -60,8 +60,9 @@ serve: $(VENV)/.installed
 	  HOST=$(HOST) PORT=$(PORT) exec $(VENV)/bin/gunicorn -c sco_site/gunicorn.conf.py
 
 # The benchmark: a 100 000-document synthetic dataset on PostgreSQL (database sco_bench), the production
-# stack, wrk per URL, and an open data release built and timed with its peak memory (bench/release_timing.py);
-# prints and writes bench/RESULTS.md. bench-smoke is the few-second version CI runs.
+# stack, wrk per URL, an open data release built and timed with its peak memory (bench/release_timing.py), and a
+# summit day (readers over a thousand addresses while editors save and publish: bench/summit_day.py); prints
+# and writes bench/RESULTS.md. bench-smoke is the few-second version CI runs.
 bench: $(VENV)/.installed
 	$(PY) bench/run.py
 

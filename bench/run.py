@@ -6,13 +6,18 @@ data release built on PostgreSQL, timed, with its peak memory (``bench.release_t
 with the production settings, the page cache off, then on (Redis); (4) wrk for a fixed time per URL, after
 one priming request and a second of warm-up, with a Lua script reporting requests/s, p50/p95/p99 and
 errors; (5) SQL queries per request, counted in-process against the same database; (6) worker memory
-after the runs; (7) the figures against their targets.
+after the runs; (7) a summit day: readers spread over more than a thousand addresses with the page cache on,
+first quiet, then while a document none of them shows is saved every 3 s, then while a new document that
+heads the home page and the archive is published every 10 s (``bench.summit_day`` makes the changes);
+(8) the figures against their targets.
 
     python bench/run.py              # the full run: 100 000 documents, 10 000 initiatives
     python bench/run.py --smoke      # a few seconds per URL on a small dataset, so the benchmark cannot rot
+    python bench/run.py --smoke --summit-day-seconds 30   # the small dataset, full-length summit-day phases
 """
 
 import argparse
+import concurrent.futures
 import json
 import os
 import secrets
@@ -39,6 +44,45 @@ done = function(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
 end
 """
+
+
+# Each request of a summit day asks for one of the addresses in the file named after ``--``, chosen at random
+# (the same sequence each run: each thread seeds its generator with its number).
+LUA_MIX = """
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("number", threads)
+end
+local paths = {}
+init = function(args)
+  for line in io.lines(args[1]) do
+    if #line > 0 then paths[#paths + 1] = line end
+  end
+  math.randomseed(7919 * number)
+end
+request = function()
+  return wrk.format("GET", paths[math.random(#paths)])
+end
+"""
+# The summit day's phases: name, what the editors do meanwhile (``bench.summit_day``), every how many seconds.
+SUMMIT_DAY_PHASES = (
+    ("quiet", None, None),
+    ("a document saved every 3 s", "edit", 3),
+    ("a new document published every 10 s", "publish", 10),
+)
+
+
+@dataclass
+class Phase:
+    name: str
+    requests_per_second: float
+    p50: float
+    p99: float
+    errors: int
+    changes: int = 0
+    change_ms: list = field(default_factory=list)
+    seen: bool | None = None  # whether readers see the last change at the end of the phase
 
 
 @dataclass
@@ -193,6 +237,172 @@ def drive(wrk: str, url: str, headers: dict, seconds: int, connections: int, scr
     report = json.loads(output.strip().splitlines()[-1])
     report["rps"] = report["requests"] / report["seconds"] if report["seconds"] else 0.0
     return report
+
+
+def prime_all(base: str, paths: list[str], connections: int) -> float:
+    """Asks for every address once, ``connections`` at a time, so a phase starts with the pages cached as on any
+    day; stops the run if an address does not answer 200 (the mix would measure error pages)."""
+    started = time.monotonic()
+
+    def fetch(path: str) -> tuple[str, int]:
+        try:
+            with urllib.request.urlopen(base + path, timeout=120) as response:  # noqa: S310
+                response.read()
+                return path, response.status
+        except urllib.error.HTTPError as error:
+            return path, error.code
+
+    with concurrent.futures.ThreadPoolExecutor(connections) as pool:
+        failed = [(path, status) for path, status in pool.map(fetch, sorted(set(paths))) if status != 200]
+    if failed:
+        sys.exit(f"The summit day's addresses must answer 200; these did not: {failed[:10]}")
+    return time.monotonic() - started
+
+
+def shows(url: str, text: str) -> bool:
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310
+        return text in response.read().decode()
+
+
+def summit_day(wrk: str, env: dict, args, scratch: Path) -> tuple[list[Phase], dict]:
+    """Readers on a summit day: ``args.connections`` connections over the mix of ``bench.summit_day``'s addresses,
+    against the production stack with the page cache on, one phase quiet and one for each editors' rhythm."""
+    import redis
+
+    redis.Redis.from_url(args.redis_url).flushdb()
+    django_env = {**env, "DJANGO_SETTINGS_MODULE": "sco_site.settings"}
+    paths_file = scratch / "summit-day-urls.txt"
+    output = subprocess.run(
+        [PYTHON, "-m", "bench.summit_day", "urls", str(paths_file)],
+        cwd=ROOT,
+        env=django_env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    mix = json.loads(output.strip().splitlines()[-1])
+    paths = paths_file.read_text().split()
+    script = scratch / "summit-day.lua"
+    script.write_text(LUA_MIX + LUA_REPORT)
+    port = free_port()
+    server = start_server(env, port, args.workers)
+    phases = []
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for name, command, every in SUMMIT_DAY_PHASES:
+            # The smoke run, which judges nothing, warms the pages once, before the quiet phase.
+            warm = [mix["edited_page"]] if args.smoke and phases else [*paths, mix["edited_page"]]
+            primed = prime_all(base, warm, args.connections)
+            print(f"summit day, {name}: {len(set(warm))} addresses primed in {primed:.0f} s", flush=True)
+            editors = None
+            if command is not None:
+                rhythm = ["--every", str(every), "--seconds", str(args.summit_day_seconds)]
+                extra = [mix["edited"]] if command == "edit" else []
+                editors = subprocess.Popen(
+                    [PYTHON, "-m", "bench.summit_day", command, *extra, *rhythm],
+                    cwd=ROOT,
+                    env=django_env,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+                if editors.stdout.readline().strip() != "ready":
+                    editors.kill()
+                    sys.exit(f"bench.summit_day {command} did not start.")
+            load = [f"-c{args.connections}", f"-d{args.summit_day_seconds}s", "--timeout", "5s", "-s", str(script)]
+            readers = subprocess.Popen(
+                [wrk, "-t2", *load, base, "--", str(paths_file)],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            if editors is not None:
+                editors.stdin.write("go\n")
+                editors.stdin.flush()
+            report = json.loads(readers.communicate()[0].strip().splitlines()[-1])
+            phase = Phase(
+                name,
+                report["requests"] / report["seconds"] if report["seconds"] else 0.0,
+                report["p50"],
+                report["p99"],
+                report["errors"],
+            )
+            if editors is not None:
+                done = json.loads(editors.communicate()[0].strip().splitlines()[-1])
+                if editors.returncode:
+                    sys.exit(f"bench.summit_day {command} failed.")
+                phase.changes, phase.change_ms = done["changes"], done["ms"]
+                phase.seen = all(shows(base + page, done["last"]["text"]) for page in done["last"]["pages"])
+            phases.append(phase)
+            print(
+                f"summit day, {name}: {phase.requests_per_second:.0f} req/s, p99 {phase.p99:.1f} ms, "
+                f"{phase.errors} errors, {phase.changes} changes",
+                flush=True,
+            )
+    finally:
+        stop_server(server)
+    return phases, {**mix, "lines": len(paths)}
+
+
+def share(part: float, whole: float) -> float:
+    return part / whole if whole else 0.0
+
+
+def summit_day_verdicts(phases: list[Phase]) -> list[tuple[str, bool, str]]:
+    quiet, *editing = phases
+    checks = []
+    for phase in editing:
+        ratio = share(phase.requests_per_second, quiet.requests_per_second)
+        checks.append(
+            (
+                f"summit day, {phase.name}: requests/s >= 80% of the quiet phase",
+                ratio >= 0.8,
+                f"{ratio:.0%} ({phase.requests_per_second:.0f} vs {quiet.requests_per_second:.0f})",
+            )
+        )
+        checks.append(
+            (
+                f"summit day, {phase.name}: p99 <= 2x the quiet p99 and <= 100 ms, 0 errors",
+                phase.p99 <= 2 * quiet.p99 and phase.p99 <= 100 and phase.errors == 0,
+                f"{phase.p99:.1f} ms vs {quiet.p99:.1f} ms quiet ({share(phase.p99, quiet.p99):.1f}x), {phase.errors} errors",
+            )
+        )
+        checks.append(
+            (
+                f"summit day, {phase.name}: readers see the last change when the phase ends",
+                bool(phase.seen),
+                f"{'yes' if phase.seen else 'no'}, after {phase.changes} changes",
+            )
+        )
+    return checks
+
+
+def summit_day_report(phases: list[Phase], mix: dict, args) -> list[str]:
+    quiet = phases[0]
+    lines = [
+        "",
+        "## Summit day",
+        "",
+        f"Readers on {args.connections} connections for {args.summit_day_seconds} s per phase, each request one of "
+        f"{mix['lines']} lines ({mix['distinct']} distinct addresses, `bench/summit_day.py`: the home page in each "
+        "language, the archive's first page, document pages in three languages, API document details, archive "
+        "pages, the archive filtered by type, topic and both, summit pages) chosen at random; the page cache on "
+        f"(Redis), every address asked for once before {'the quiet phase' if args.smoke else 'each phase'}. Meanwhile, through the model's save in a "
+        "process with the server's settings, database and cache, as a Publisher: nothing; then the summary of "
+        f"`{mix['edited']}` (on none of the pages read) saved every 3 s; then a new document, dated "
+        f"{mix['newest_date']} and titled to head the archive's first page and the home page's latest list, "
+        "saved as a draft and published (`chairmanship.publication.publish`) every 10 s.",
+        "",
+        "| phase | requests/s | vs quiet | p50 ms | p99 ms | p99 vs quiet | errors | changes | ms per change |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for phase in phases:
+        ratio = share(phase.requests_per_second, quiet.requests_per_second)
+        change_ms = f"{sum(phase.change_ms) / len(phase.change_ms):.0f}" if phase.change_ms else "–"
+        lines.append(
+            f"| {phase.name} | {phase.requests_per_second:.0f} | {ratio:.0%} | {phase.p50:.1f} | {phase.p99:.1f} | "
+            f"{share(phase.p99, quiet.p99):.1f}x | {phase.errors} | {phase.changes} | {change_ms} |"
+        )
+    return lines
 
 
 def search_timing(env: dict, repeats: int) -> dict:
@@ -353,7 +563,9 @@ def verdicts(
     return checks
 
 
-def write_report(path: Path, results, queries, memory, searches, release, checks, args, sizes, elapsed) -> str:
+def write_report(
+    path: Path, results, queries, memory, searches, release, summit_day_lines, checks, args, sizes, elapsed
+) -> str:
     bare = {m.mode: m.requests_per_second for m in results if m.target.kind == "bare"}
     lines = [
         "# Benchmark results",
@@ -397,6 +609,7 @@ def write_report(path: Path, results, queries, memory, searches, release, checks
         "| --- | ---: | ---: |",
         *(f"| {step['step']} | {step['seconds']:.1f} | {step['peak_mb']:.0f} |" for step in release["steps"]),
     ]
+    lines += summit_day_lines
     lines += ["", "## Targets", "", "| target | met | measured |", "| --- | --- | --- |"]
     lines += [f"| {name} | {'yes' if ok else '**no**'} | {detail} |" for name, ok, detail in checks]
     lines += ["", f"Worker memory after the runs (MB): {', '.join(f'{size:.0f}' for size in memory)}", ""]
@@ -409,6 +622,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="small dataset, a few seconds per URL")
     parser.add_argument("--seconds", type=int)
+    parser.add_argument("--summit-day-seconds", type=int, help="length of each summit-day phase (30; 3 with --smoke)")
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
     parser.add_argument(
@@ -419,6 +633,7 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "RESULTS.md")
     args = parser.parse_args()
     args.seconds = args.seconds or (2 if args.smoke else 15)
+    args.summit_day_seconds = args.summit_day_seconds or (3 if args.smoke else 30)
     sizes = {"documents": 3000, "initiatives": 300} if args.smoke else {"documents": 100_000, "initiatives": 10_000}
     sizes |= {"states": 40, "summits": 60}
 
@@ -484,12 +699,24 @@ def main() -> int:
                 memory = worker_memory_mb(server)
             finally:
                 stop_server(server)
+        # Last: the editors add documents to the benchmark database.
+        phases, mix = summit_day(wrk, {**env, "PAGE_CACHE": "1", "REDIS_URL": args.redis_url}, args, Path(scratch))
 
-    checks = verdicts(results, queries, memory, sizes["documents"], searches, release)
+    checks = verdicts(results, queries, memory, sizes["documents"], searches, release) + summit_day_verdicts(phases)
     print()
     print(
         write_report(
-            args.output, results, queries, memory, searches, release, checks, args, sizes, time.monotonic() - started
+            args.output,
+            results,
+            queries,
+            memory,
+            searches,
+            release,
+            summit_day_report(phases, mix, args),
+            checks,
+            args,
+            sizes,
+            time.monotonic() - started,
         )
     )
     return 0
