@@ -30,6 +30,7 @@ import datetime
 import hashlib
 import logging
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -50,6 +51,9 @@ VERSION_TABLE = "chairmanship_content_version"
 VERSION_COPY_SECONDS = 5
 # How long one worker may take to make a summary before another one tries.
 REFRESH_LOCK_SECONDS = 30
+# How late an answer's summaries (facet counts, totals) may be: after a change moves them on, an answer made
+# before is served this long, then made again by one worker while the others go on serving it.
+SUMMARY_LATE_SECONDS = 10
 PAGE_TIMEOUT = 60 * 60
 UNCACHED_PREFIXES = (
     "/admin/",
@@ -382,40 +386,75 @@ def is_storable(response) -> bool:
     return "private" not in cache_control and "no-store" not in cache_control
 
 
-def kept(value, shown: tags.Shown, started: int, generation: int) -> tuple:
-    """What is stored: the value, each tag's tick as seen now, the tick it was begun at, and its generation.
-    Raises CacheUnavailable."""
-    made_at = started if shown.made_before is None else min(started, shown.made_before)
-    return (value, tag_times(shown.tags | {tags.ARCHIVE}), made_at, generation)
+@dataclass(frozen=True)
+class Kept:
+    """A stored answer or value: each tag's tick as seen once it was made (its summaries' apart), the tick it
+    was begun at, its generation, and when it was made by the wall clock (for ``SUMMARY_LATE_SECONDS``)."""
+
+    value: object
+    seen: dict
+    summaries_seen: dict
+    made_at: int
+    summaries_made_at: int
+    generation: int
+    made_wall: float
+
+    @property
+    def names(self) -> set:
+        return {*self.seen, *self.summaries_seen}
 
 
-def freshness(entry, generation: int) -> str:
-    """ "fresh", or "stale" (a tag moved on, or a generation passed), for a stored ``kept()`` tuple.
-    Raises CacheUnavailable."""
-    _value, seen, made_at, made_in = entry
-    if made_in != generation:
+def kept(value, shown: tags.Shown, started: int, generation: int) -> Kept:
+    """Raises CacheUnavailable."""
+    hard = shown.tags | {tags.ARCHIVE}
+    seen = tag_times(hard | shown.summaries)
+    return Kept(
+        value,
+        {name: seen[name] for name in hard},
+        {name: seen[name] for name in shown.summaries},
+        started,
+        started if shown.summaries_made_at is None else min(started, shown.summaries_made_at),
+        generation,
+        wall_clock(),
+    )
+
+
+def _moved(seen: dict, now: dict, made_at: int) -> bool:
+    return any(now[name] != tick or (tick is not None and tick > made_at) for name, tick in seen.items())
+
+
+def freshness(entry: Kept, generation: int) -> str:
+    """For a stored ``Kept``: "fresh"; "stale" (a tag moved on, or a generation passed: never served);
+    "late" (only its summaries moved on, within ``SUMMARY_LATE_SECONDS``: served); "due" (later than that:
+    made again by one worker while the others serve it). Raises CacheUnavailable."""
+    if entry.generation != generation:
         return "stale"
-    if tag_times(seen) != seen:
+    now = tag_times(entry.names)
+    if _moved(entry.seen, now, entry.made_at):
         return "stale"
-    newest = max((tick for tick in seen.values() if tick is not None), default=None)
-    return "fresh" if newest is None or newest <= made_at else "stale"
+    if not _moved(entry.summaries_seen, now, entry.summaries_made_at):
+        return "fresh"
+    return "late" if wall_clock() - entry.made_wall < SUMMARY_LATE_SECONDS else "due"
 
 
 def lookup_page(key: str):
-    """The kept answer at ``key`` if it is fresh; else None, the tick a new one begins at and the generation
-    to keep it under. Raises CacheUnavailable, or a database error (no copy of the generation and no database)."""
+    """The kept answer at ``key`` if it may be served (else None), the tick a new one begins at and the
+    generation to keep it under. Raises CacheUnavailable, or a database error (no copy of the generation and no
+    database)."""
     found = cache_call(cache.get_many, [VERSION_KEY, CLOCK_KEY, key])
     generation = _generation_from(found.get(VERSION_KEY))
     entry = found.get(key)
-    if entry is not None and freshness(entry, generation) == "fresh":
-        tags.show(*entry[1])
-        return entry[0], None, generation
+    state = freshness(entry, generation) if isinstance(entry, Kept) else "missing"
+    # A page whose summaries are due is made again by the worker that takes the lock; the others serve it.
+    if state in ("fresh", "late") or (state == "due" and not cache_call(cache.add, f"{key}:refreshing", 1, 30)):
+        return entry.value, None, generation
     return None, _now_tick(found), generation
 
 
 def keep_page(key: str, response, shown: tags.Shown, started: int, generation: int) -> None:
     with contextlib.suppress(CacheUnavailable):
         cache_call(cache.set, key, kept(response, shown, started, generation), PAGE_TIMEOUT)
+        cache_call(cache.delete, f"{key}:refreshing")
 
 
 def cached_for_content(name: str, compute, *, shows=(), stale_ok: bool = False):
@@ -423,32 +462,32 @@ def cached_for_content(name: str, compute, *, shows=(), stale_ok: bool = False):
     ``compute`` loads, and ``shows``); computed afresh if the cache is down.
 
     With ``stale_ok`` (summaries: totals, facet counts), a stale value is served while one worker makes the new
-    one; the answer using it then counts as made when the stale value was.
+    one, and an answer using it takes its tags as the tags of a summary (``SUMMARY_LATE_SECONDS``).
     """
-    tags.show(*shows)
+    tags.show(*shows, summary=stale_ok)
     key = derived_key(name)
     try:
         found = cache_call(cache.get_many, [VERSION_KEY, CLOCK_KEY, key])
         generation = _generation_from(found.get(VERSION_KEY))
         started = _now_tick(found)
         entry = found.get(key)
-        state = freshness(entry, generation) if entry is not None else "missing"
+        state = freshness(entry, generation) if isinstance(entry, Kept) else "missing"
         if state == "fresh":
-            tags.show(*entry[1])
-            return entry[0]
+            tags.show(*entry.names, summary=stale_ok)
+            return entry.value
         if (
-            state == "stale"
+            state != "missing"
             and stale_ok
-            and entry[3] == generation
+            and entry.generation == generation
             and not cache_call(cache.add, refresh_lock(name), 1, REFRESH_LOCK_SECONDS)
         ):
-            tags.show(*entry[1])  # another worker is making it: serve the previous value meanwhile
+            tags.show(*entry.names, summary=True)  # another worker is making it: serve the previous value meanwhile
             if (shown := tags.current()) is not None:
-                shown.older_than(entry[2])
-            return entry[0]
+                shown.summaries_older_than(entry.made_at)
+            return entry.value
     except CacheUnavailable:
         return compute()
-    with tags.collecting() as shown:
+    with tags.collecting(summary=stale_ok) as shown:
         tags.show(*shows)
         value = compute()
     with contextlib.suppress(CacheUnavailable):

@@ -65,7 +65,7 @@ class AnonymousPageCacheMiddleware:
             # A shared cache in front keeps it until a purge, or until the next scheduled record goes live
             # (no save purges that moment).
             purge.shared_cache_headers(
-                response, shown.tags | {tags.ARCHIVE}, fresh_until=archive_cache.next_go_live_copy()
+                response, shown.tags | shown.summaries | {tags.ARCHIVE}, fresh_until=archive_cache.next_go_live_copy()
             )
             archive_cache.keep_page(key, response, shown, started, generation)
         response["X-Cache"] = "miss"

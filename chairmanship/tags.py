@@ -76,12 +76,35 @@ TEXT_PARAMETERS = ("search", "q")
 RELATED_LISTS = ("topic", "summit", "chairmanship", "state", "membership")
 
 
+# A list filtered by one of these choice fields changes only when a record with that value (before or after
+# the change) moves: it is tagged ``<model>-<parameter>-<value>`` rather than with the whole list's tag. Any
+# one of a list's filters will do: a record joining or leaving it has the value of each.
+CHOICE_FILTERS = {
+    "document": {"type": "document_type", "adoption": "adoption"},
+    "initiative": {"category": "category", "status": "implementation_status"},
+}
+
+
+def choice_tag(model, parameter: str, value) -> str:
+    return f"{model._meta.model_name}-{parameter}-{value}"
+
+
+def _narrowest(model, query) -> tuple[str, ...] | None:
+    """The choice-value tags of the first choice filter in ``query`` whose values are all real choices."""
+    for parameter, field_name in CHOICE_FILTERS.get(model._meta.model_name, {}).items():
+        values = [value for value in query.getlist(parameter) if value]
+        choices = {str(choice) for choice, _label in model._meta.get_field(field_name).choices}
+        if values and set(values) <= choices:
+            return tuple(choice_tag(model, parameter, value) for value in sorted(set(values)))
+    return None
+
+
 def list_tags(model, query) -> tuple[str, ...]:
     """The tags of a list of ``model`` filtered by ``query`` (an archive page, an API list)."""
-    found = (list_tag(model), *RELATED_LISTS)
-    if any(query.get(name) for name in TEXT_PARAMETERS):
-        return (*found, text_tag(model))
-    return found
+    found = (*(_narrowest(model, query) or (list_tag(model),)), *RELATED_LISTS)
+    # Words change with any edit of a record's text, and so does the time it was last updated.
+    by_words = any(query.get(name) for name in TEXT_PARAMETERS) or "updated" in query.get("ordering", "")
+    return (*found, text_tag(model)) if by_words else found
 
 
 # Related records a record's page shows only while they are public (signatory states, its summit...).
@@ -103,22 +126,26 @@ def detail_tags(record) -> tuple[str, ...]:
 
 @dataclass
 class Shown:
-    """The tags of what the answer being made has read so far, and how old its oldest input is."""
+    """The tags of what the answer being made has read so far: ``tags`` must never be shown stale; ``summaries``
+    (facet counts, totals) may be, a few seconds (``cache.SUMMARY_LATE_SECONDS``)."""
 
     tags: set = field(default_factory=set)
-    # Set when a summary served stale went into the answer: the answer counts as made when that summary was.
-    made_before: float | None = None
+    summaries: set = field(default_factory=set)
+    # Set when a summary went in as it was before a change (another worker is making it afresh): the answer's
+    # summaries count as made at that summary's tick.
+    summaries_made_at: int | None = None
 
-    def older_than(self, moment: float) -> None:
-        self.made_before = moment if self.made_before is None else min(self.made_before, moment)
+    def summaries_older_than(self, tick: int) -> None:
+        self.summaries_made_at = tick if self.summaries_made_at is None else min(self.summaries_made_at, tick)
 
 
 _shown: contextvars.ContextVar[Shown | None] = contextvars.ContextVar("archive_shown", default=None)
 
 
 @contextlib.contextmanager
-def collecting():
-    """Collects the tags of what is read inside; an enclosing collection receives them as well."""
+def collecting(*, summary: bool = False):
+    """Collects the tags of what is read inside; an enclosing collection receives them as well (as the tags of
+    a summary, with ``summary``)."""
     outer = _shown.get()
     inner = Shown()
     token = _shown.set(inner)
@@ -127,16 +154,18 @@ def collecting():
     finally:
         _shown.reset(token)
         if outer is not None:
-            outer.tags |= inner.tags
-            if inner.made_before is not None:
-                outer.older_than(inner.made_before)
+            outer.summaries |= inner.summaries
+            (outer.summaries if summary else outer.tags).update(inner.tags)
+            if inner.summaries_made_at is not None:
+                outer.summaries_older_than(inner.summaries_made_at)
 
 
-def show(*tags: str) -> None:
-    """Declares that the answer being made shows what ``tags`` name (no-op outside a collection)."""
+def show(*tags: str, summary: bool = False) -> None:
+    """Declares that the answer being made shows what ``tags`` name (no-op outside a collection); with
+    ``summary``, only in a summary that may be a few seconds late."""
     shown = _shown.get()
     if shown is not None:
-        shown.tags.update(tags)
+        (shown.summaries if summary else shown.tags).update(tags)
 
 
 def current() -> Shown | None:
@@ -215,6 +244,9 @@ def tags_for_change(record, *, created: bool = False, deleted: bool = False) -> 
         return tags
     loaded = getattr(record, "_loaded_values", None)
     tags |= {list_tag(model), *_targets(record, loaded)}
+    for parameter, field_name in CHOICE_FILTERS.get(model._meta.model_name, {}).items():
+        values = {record.__dict__.get(field_name), (loaded or {}).get(field_name)}
+        tags |= {choice_tag(model, parameter, value) for value in values if value is not None}
     if changed is None or changed & set(VISIBILITY_FIELDS):
         tags.add(public_tag(model))
     return tags
@@ -224,6 +256,11 @@ def tags_for_relation_change(instance, model, pk_set, reverse: bool) -> set[str]
     """The tags a many-to-many change invalidates: both sides' records, their lists and their pages' lists."""
     tags = {record_tag(instance), list_tag(type(instance)), related_tag(type(instance), instance.pk)}
     tags.add(list_tag(model))
+    # Lists filtered by a choice: the instance's own values, and every value of the records on the other side.
+    for parameter, field_name in CHOICE_FILTERS.get(instance._meta.model_name, {}).items():
+        tags.add(choice_tag(type(instance), parameter, getattr(instance, field_name)))
+    for parameter, field_name in CHOICE_FILTERS.get(model._meta.model_name, {}).items():
+        tags |= {choice_tag(model, parameter, value) for value, _label in model._meta.get_field(field_name).choices}
     for pk in pk_set or ():
         tags |= {record_tag(model, pk), related_tag(model, pk)}
     if pk_set is None:  # cleared: every record of the other side may have lost a link

@@ -1,8 +1,11 @@
 """Invalidation by tag: each kind of change makes every page showing it fresh on the next request, and leaves
 an unrelated page cached (``chairmanship.tags``, ``chairmanship.cache``)."""
 
+import contextlib
 import datetime
+import time
 from http import HTTPStatus
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
@@ -37,6 +40,13 @@ def any_cache(request, settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     cache.clear()
+
+
+@contextlib.contextmanager
+def clock_moved_on(seconds: float):
+    real = time.time
+    with mock.patch("time.time", lambda: real() + seconds):
+        yield
 
 
 def cached(client, *urls):
@@ -266,6 +276,49 @@ def test_facet_counts_are_served_stale_while_one_worker_counts_them_afresh(clien
     assert declaration.title in client.get(declaration.get_absolute_url()).content.decode()
 
     cache.delete(lock)  # that worker is done
-    refreshed = client.get("/documents/")
-    assert refreshed["X-Cache"] == "miss"  # a page made with stale counts is not kept as fresh
+    # A page made with the previous counts is served a few seconds at most, then made again.
+    with clock_moved_on(archive_cache.SUMMARY_LATE_SECONDS):
+        refreshed = client.get("/documents/")
+    assert refreshed["X-Cache"] == "miss"
+    assert sum(option.count for option in refreshed.context["facet_counts"]["type"]) == 3
+
+
+def test_a_list_filtered_by_type_changes_only_with_documents_of_that_type(client, two_summits):
+    _astana, _tianjin, declaration, _other = two_summits
+    decisions, declarations = "/documents/?type=decision", "/documents/?type=declaration"
+    cached(client, decisions, declarations, "/api/v1/documents/?type=decision")
+
+    DocumentFactory(title="A new decision", document_type="decision")
+
+    assert "A new decision" in fresh(client, decisions).content.decode()
+    assert "A new decision" in fresh(client, "/api/v1/documents/?type=decision").content.decode()
+    still_cached(client, declarations)
+
+    declaration.document_type = "decision"  # it leaves one list and joins the other
+    declaration.save()
+    assert "Astana Declaration" in fresh(client, decisions).content.decode()
+    assert "Astana Declaration" not in fresh(client, declarations).content.decode()
+
+
+def test_a_topic_given_to_a_document_from_the_topics_side_refreshes_lists_filtered_by_type(client, two_summits):
+    _astana, _tianjin, declaration, _other = two_summits
+    energy = TopicFactory(slug="energy", name="Energy")
+    both = "/documents/?type=declaration&topic=energy"
+    cached(client, both)
+
+    energy.documents.add(declaration)
+
+    assert "Astana Declaration" in fresh(client, both).content.decode()
+
+
+def test_facet_counts_on_a_page_the_change_leaves_are_refreshed_a_few_seconds_later(client, two_summits):
+    decisions = "/documents/?type=decision"
+    cached(client, decisions)
+    DocumentFactory(title="Another declaration")  # not a decision: the list stays, its counts do not
+
+    late = client.get(decisions)
+    assert late["X-Cache"] == "hit"
+    with clock_moved_on(archive_cache.SUMMARY_LATE_SECONDS):
+        refreshed = client.get(decisions)
+    assert refreshed["X-Cache"] == "miss"
     assert sum(option.count for option in refreshed.context["facet_counts"]["type"]) == 3
