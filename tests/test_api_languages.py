@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from chairmanship.cache import content_version
+from chairmanship.cache import cache_generation
 from chairmanship.models import Document, Topic
 from tests import factories
 from tests.test_api_queries import BUILDERS
@@ -136,7 +136,7 @@ def test_cached_answers_keep_their_language_and_say_what_they_vary_by(api_client
 
 
 def _queries(client, url, **headers) -> int:
-    content_version()
+    cache_generation()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url, **headers)
     assert response.status_code == HTTPStatus.OK, response.content

@@ -13,7 +13,7 @@ from http import HTTPStatus
 import pytest
 from django.utils import timezone
 
-from chairmanship.cache import content_version
+from chairmanship.cache import cache_generation
 from chairmanship.models import Chairmanship, MembershipStatus
 from chairmanship.on_date import LATEST_DOCUMENTS, sco_on
 from tests import factories
@@ -425,11 +425,11 @@ def test_the_page_and_the_api_cost_the_same_queries_for_twenty_times_the_states_
     and the API read the day's statuses, chair, two summits and documents in six queries however many there are."""
     reader = api_client if address.startswith("/api/") else client
     add_states_documents_and_terms(1, first_year=1950)
-    content_version()  # what a running site's cache already knows
+    cache_generation()  # what a running site's cache already knows
     with django_assert_num_queries(6):
         first = reader.get(address)
     add_states_documents_and_terms(19, first_year=1960)
-    content_version()
+    cache_generation()
     with django_assert_num_queries(6):
         response = reader.get(address)
 
