@@ -273,7 +273,7 @@ def summit_day(wrk: str, env: dict, args, scratch: Path) -> tuple[list[Phase], d
     django_env = {**env, "DJANGO_SETTINGS_MODULE": "sco_site.settings"}
     paths_file = scratch / "summit-day-urls.txt"
     output = subprocess.run(
-        [PYTHON, "-m", "bench.summit_day", "urls", str(paths_file)],
+        [PYTHON, "-m", "bench.summit_day", "urls", str(paths_file), "--share", "0.1" if args.smoke else "1"],
         cwd=ROOT,
         env=django_env,
         capture_output=True,

@@ -29,7 +29,7 @@ ARCHIVE_PAGES = 100
 PUBLISHER = "summit-day-publisher"
 
 
-def reader_addresses() -> tuple[list[str], dict]:
+def reader_addresses(share: float = 1.0) -> tuple[list[str], dict]:
     """The addresses of published records readers ask for, and what the editors change (none of those).
 
     The document saved while readers read is the archive's oldest: it is on none of the pages read (not on
@@ -47,8 +47,9 @@ def reader_addresses() -> tuple[list[str], dict]:
     total = documents.count()
 
     slugs = list(documents.exclude(pk=edited.pk).order_by("-date", "title_en").values_list("slug", flat=True))
-    step = max(1, len(slugs) // DOCUMENT_PAGES)
-    chosen = slugs[::step][:DOCUMENT_PAGES]
+    pages = max(1, int(DOCUMENT_PAGES * share))
+    step = max(1, len(slugs) // pages)
+    chosen = slugs[::step][:pages]
     prefixes = [f"/{code}" for code in OTHER_LANGUAGES]
 
     addresses = [path for prefix in ["", *prefixes] for path in [f"{prefix}/"] * HOME_WEIGHT]
@@ -60,9 +61,9 @@ def reader_addresses() -> tuple[list[str], dict]:
             chosen[1 :: max(1, len(chosen) // TRANSLATED_DOCUMENT_PAGES)][:TRANSLATED_DOCUMENT_PAGES]
         )
     ]
-    addresses += [f"/api/v1/documents/{slug}/" for slug in chosen[::-1][:API_DETAILS]]
+    addresses += [f"/api/v1/documents/{slug}/" for slug in chosen[::-1][: int(API_DETAILS * share)]]
     # The first half of the archive at most: the edited document is on its last page.
-    last_page = max(1, min(ARCHIVE_PAGES, (total // 20) // 2))
+    last_page = max(1, min(int(ARCHIVE_PAGES * share), (total // 20) // 2))
     addresses += [f"/documents/?page={page}" for page in range(2, last_page + 1)]
     topics = list(Topic.objects.order_by("slug").values_list("slug", flat=True))
     types = [value for value in DocumentType.values if value != edited.document_type]
@@ -189,6 +190,8 @@ def main() -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     urls = commands.add_parser("urls")
     urls.add_argument("file")
+    # The smoke run (CI) reads a tenth of the mix, so that warming it takes seconds.
+    urls.add_argument("--share", type=float, default=1.0)
     edit = commands.add_parser("edit")
     edit.add_argument("slug")
     for command in (edit, commands.add_parser("publish")):
@@ -197,7 +200,7 @@ def main() -> int:
     args = parser.parse_args()
     django.setup()
     if args.command == "urls":
-        addresses, changed = reader_addresses()
+        addresses, changed = reader_addresses(args.share)
         with open(args.file, "w") as out:
             out.writelines(f"{address}\n" for address in addresses)
         print(json.dumps({**changed, "lines": len(addresses)}))
