@@ -35,7 +35,7 @@ from typing import ClassVar
 
 from django.contrib.postgres.search import Lexeme, SearchQuery, SearchVectorExact, SearchVectorField
 from django.db import connections
-from django.db.models import Case, Expression, F, Func, IntegerField, Q, TextField, Value, When
+from django.db.models import Case, Expression, F, FloatField, Func, IntegerField, Q, TextField, Value, When
 from django.db.models.expressions import OrderBy, RawSQL
 from django.db.models.functions import Coalesce, NullIf
 from django.db.models.lookups import IContains
@@ -187,13 +187,15 @@ class ContainsMatcher:
 
 
 class PostgresqlMatcher:
-    """A language's stored, weighted ``search_vector_<language>`` column and its GIN index."""
+    """A language's stored, weighted ``search_vector_<language>`` column and its GIN index, and the RUM index
+    that returns its matches in order where there is one (``order_column``)."""
 
-    def __init__(self, language: str, column_count: int):
+    def __init__(self, language: str, column_count: int, order_column: str | None = None):
         self.column = f"search_vector_{field_suffix(language)}"
         self.config = POSTGRESQL_CONFIGS[language]
         self.stemmed = language in PREPARED_IN_PYTHON["postgresql"]
         self.column_count = column_count
+        self.order_column = order_column
 
     def within(self, terms: list[Term], depth: int) -> Q:
         """Every word occurs in the first ``depth`` columns (a weight per column: title A, summary B...)."""
@@ -247,24 +249,81 @@ class SqliteMatcher:
         return quoted + "*" if term.prefix else quoted
 
 
+class OrderDistance(Func):
+    """How far a RUM order column's value lies below the largest integer: in ascending order of it, the
+    column's values come highest first, and the RUM index returns them so (``col <=| value``)."""
+
+    template = "(%(expressions)s <=| 2147483647)"
+    output_field = FloatField()
+
+
 @dataclass(frozen=True)
 class FullTextIndex:
-    """The full-text index of one model: its columns, most prominent first (title, summary, full text)."""
+    """The full-text index of one model: its columns, most prominent first (title, summary, full text).
+
+    ``ordered``: on PostgreSQL, migration 0014 may add a RUM index per language returning the matches in the
+    model's order (``-date``; on a Russian or Chinese page, a title in that language first), by the stored
+    ``search_order_<language>`` column.
+    """
 
     columns: tuple[str, ...]
+    ordered: bool = False
 
-    def matcher(self, model, vendor: str, language: str):
-        if vendor == "postgresql":
-            return PostgresqlMatcher(language, len(self.columns))
-        if vendor == "sqlite":
+    def matcher(self, model, connection, language: str):
+        if connection.vendor == "postgresql":
+            order_column = f"search_order_{field_suffix(language)}"
+            if not self.ordered or f"{model._meta.db_table}_{order_column}" not in ordered_indexes(connection):
+                order_column = None
+            return PostgresqlMatcher(language, len(self.columns), order_column)
+        if connection.vendor == "sqlite":
             return SqliteMatcher(model._meta.db_table, language, self.columns)
         return ContainsMatcher(model, language, *((column,) for column in self.columns))
 
 
 INDEXES = {
-    Document: FullTextIndex(("title", "summary", "full_text")),
+    Document: FullTextIndex(("title", "summary", "full_text"), ordered=True),
     Initiative: FullTextIndex(("title", "summary")),
 }
+
+# The RUM indexes of each database (by connection alias and database name): learnt when a process first
+# connects to it and again after each migrate, so a search costs no query to find them.
+_ORDERED_INDEXES: dict[tuple[str, str], frozenset[str]] = {}
+
+
+def learn_ordered_indexes(connection) -> None:
+    names = frozenset()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE indexdef LIKE %s", ["% USING rum %"])
+            names = frozenset(name for (name,) in cursor.fetchall())
+    _ORDERED_INDEXES[(connection.alias, connection.settings_dict["NAME"])] = names
+
+
+def ordered_indexes(connection) -> frozenset[str]:
+    key = (connection.alias, connection.settings_dict["NAME"])
+    if key not in _ORDERED_INDEXES:
+        learn_ordered_indexes(connection)
+    return _ORDERED_INDEXES[key]
+
+
+def _learn_on_connecting(sender, connection, **kwargs) -> None:
+    if (
+        connection.vendor == "postgresql"
+        and (connection.alias, connection.settings_dict["NAME"]) not in _ORDERED_INDEXES
+    ):
+        learn_ordered_indexes(connection)
+
+
+def _learn_after_migrating(sender, using, **kwargs) -> None:
+    learn_ordered_indexes(connections[using])
+
+
+def connect_signals(app_config) -> None:
+    from django.db.backends.signals import connection_created
+    from django.db.models.signals import post_migrate
+
+    connection_created.connect(_learn_on_connecting, dispatch_uid="search.learn_on_connecting")
+    post_migrate.connect(_learn_after_migrating, sender=app_config, dispatch_uid="search.learn_after_migrating")
 
 
 # --- The interface ----------------------------------------------------------------------------------------
@@ -283,7 +342,7 @@ class Scope:
         index = INDEXES.get(self.model)
         if index is None:
             return ContainsMatcher(self.model, language, *self.fields)
-        return index.matcher(self.model, connections[queryset.db].vendor, language)
+        return index.matcher(self.model, connections[queryset.db], language)
 
     def own_language(self, language: str) -> Q | None:
         """The records with their own text in ``language`` (a title in it), ranked before those shown in
@@ -391,7 +450,9 @@ def ranked(queryset, query: str, *, limit: int = RESULTS_PER_TYPE, language: str
             output_field=IntegerField(),
         )
         return list(queryset.filter(tiers[-1]).annotate(search_rank=rank).order_by("-search_rank", *ordering)[:limit])
-    own = scope.own_language(language)
+    order_column = getattr(matcher, "order_column", None)
+    # A RUM index's order puts the reader's language first itself.
+    own = None if order_column else scope.own_language(language)
     selects, params = [], []
     for depth, tier in enumerate(tiers):
         part = queryset.filter(tier)
@@ -399,8 +460,10 @@ def ranked(queryset, query: str, *, limit: int = RESULTS_PER_TYPE, language: str
             part = part.exclude(tiers[depth - 1])
         part = part.annotate(search_rank=Value(TIER_RANKS[depth]))
         for group, records in enumerate([part] if own is None else [part.filter(own), part.exclude(own)]):
-            records = records.order_by(*ordering)[:limit]
-            sql, part_params = records.query.sql_with_params()
+            if order_column:
+                sql, part_params = _first_in_index_order(records, order_column, limit)
+            else:
+                sql, part_params = records.order_by(*ordering)[:limit].query.sql_with_params()
             # Django's own SQL; values are parameters.
             selects.append(f"SELECT * FROM ({sql}) AS tier_{depth}_{group}")  # noqa: S608
             params.extend(part_params)
@@ -409,6 +472,29 @@ def ranked(queryset, query: str, *, limit: int = RESULTS_PER_TYPE, language: str
     records = list(queryset.model._default_manager.db_manager(queryset.db).raw(statement, params))
     records.sort(key=lambda record: -record.search_rank)
     return records
+
+
+def _first_in_index_order(records, order_column: str, limit: int) -> tuple[str, tuple]:
+    """The SQL of the first ``limit`` of ``records`` in the model's order, read from a RUM index in the order of
+    ``order_column`` (the model's first ordering key), then sorted by the model's other keys.
+
+    Only the matches up to the page's last order value (WITH TIES: all of them that share it) are read from
+    the table, however many there are.
+    """
+    model = records.model
+    distance = OrderDistance(StoredColumn(order_column, IntegerField()))
+    sql, params = records.annotate(search_distance=distance).order_by("search_distance").query.sql_with_params()
+    quote = connections[records.db].ops.quote_name
+    ties = []
+    for name in (*model._meta.ordering[1:], "pk"):
+        field = model._meta.pk if name == "pk" else model._meta.get_field(name.removeprefix("-"))
+        ties.append(f"{quote(field.column)} {'DESC' if name.startswith('-') else 'ASC'} NULLS LAST")
+    # Django's own SQL; values are parameters.
+    statement = (
+        f"SELECT * FROM ({sql} FETCH FIRST {int(limit)} ROWS WITH TIES) AS page "  # noqa: S608
+        f"ORDER BY search_distance, {', '.join(ties)} LIMIT {int(limit)}"
+    )
+    return statement, params
 
 
 def highlight(text: str, words: list[str]) -> SafeString:

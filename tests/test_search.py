@@ -11,11 +11,13 @@ from http import HTTPStatus
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from chairmanship import search as search_module
 from chairmanship.models import Document, Initiative
-from chairmanship.search import highlight, matching, ranked, search
+from chairmanship.search import highlight, learn_ordered_indexes, matching, ranked, search
 from tests.factories import ChairmanshipFactory, DocumentFactory, InitiativeFactory, StateFactory, SummitFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("generous_api_rates")]
@@ -510,3 +512,74 @@ def test_a_result_still_in_english_on_a_russian_search_page_is_marked_for_screen
 
     assert re.search(r'<a class="record__title" href="/ru/documents/english-only/" lang="en">', english_only)
     assert re.search(r'<a class="record__title" href="/ru/documents/both/">Энергетическая <mark>хартия', translated)
+
+
+# --- The plans on PostgreSQL ------------------------------------------------------------------------------------
+
+RUM_INDEXES = [f"chairmanship_document_search_order_{language}" for language in ("en", "ru", "zh_hans")]
+
+
+@pytest.fixture
+def rum_indexes(monkeypatch):
+    """Migration 0014's RUM indexes, which this database has; the test may drop them (its transaction is rolled
+    back) and the plans learnt meanwhile are forgotten after it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the RUM indexes are PostgreSQL's")
+    monkeypatch.setattr(search_module, "_ORDERED_INDEXES", {})
+    learn_ordered_indexes(connection)
+    if not set(RUM_INDEXES) <= search_module.ordered_indexes(connection):
+        pytest.skip("this PostgreSQL has no RUM extension (Debian: postgresql-<version>-rum)")
+
+
+def drop_rum_indexes():
+    with connection.cursor() as cursor:
+        for name in RUM_INDEXES:
+            cursor.execute(f"DROP INDEX {name}")
+    learn_ordered_indexes(connection)
+
+
+def found_in(language: str, query: str, limit: int) -> tuple[list, list, bool]:
+    """A page of documents, the search page's results, and whether the documents were read in RUM order."""
+    with translation.override(language), CaptureQueriesContext(connection) as queries:
+        documents = [
+            (document.title, document.search_rank)
+            for document in ranked(Document.objects.published(), query, limit=limit)
+        ]
+        read_in_order = "<=|" in queries[-1]["sql"]
+        results = [(result.kind, result.title) for result in search(query, per_type=limit)]
+    return documents, results, read_in_order
+
+
+def test_with_or_without_the_rum_extension_search_finds_the_same_records_in_the_same_order(rum_indexes):
+    """The RUM indexes only make a common word's first page cheaper: the GIN plan a database without the
+    extension takes finds the same records, ranked alike, in every language."""
+    dates = [datetime.date(2024, 7, 4), None, datetime.date(2019, 6, 15), datetime.date(2024, 7, 4)]
+    for n in range(24):
+        place = n % 3  # the word in the title, the summary or the full text only
+        letter = "kdpagmbqhenclrfjosiwtuvx"[n]  # titles sort apart from the order they were made in
+        DocumentFactory(
+            title=f"{'Water ' if place == 0 else ''}{letter} record",
+            title_ru=f"Вода water {letter}" if n % 4 == 0 else ("Запись" if n % 5 == 0 else ""),
+            title_zh_hans=f"水 water {letter}" if n % 6 == 0 else "",
+            summary="On water." if place == 1 else "Nothing here.",
+            full_text="Water again." if place == 2 else "",
+            date=dates[n % len(dates)],
+        )
+    DocumentFactory(title="Water draft", status="draft")
+    cases = [
+        (language, query, limit)
+        for language in ("en", "ru", "zh-hans")
+        for query in ("water", "wat")
+        for limit in (4, 25)
+    ]
+
+    with_rum = {case: found_in(*case) for case in cases}
+    drop_rum_indexes()
+    without_rum = {case: found_in(*case) for case in cases}
+
+    assert all(read_in_order for _documents, _results, read_in_order in with_rum.values())
+    assert not any(read_in_order for _documents, _results, read_in_order in without_rum.values())
+    for case in cases:
+        assert with_rum[case][:2] == without_rum[case][:2], case
+    assert len(with_rum[("en", "water", 25)][0]) == 24
+    assert [rank for _title, rank in with_rum[("en", "water", 25)][0]] == [3] * 8 + [2] * 8 + [1] * 8
