@@ -29,6 +29,7 @@ Ranking by tiers keeps the search cheap when many records match: the database re
 and stops once a page of results is found, so the lower tiers are never read, and no match is scored.
 """
 
+import datetime
 import re
 from dataclasses import dataclass
 from typing import ClassVar
@@ -39,6 +40,7 @@ from django.db.models import Case, Expression, F, FloatField, Func, IntegerField
 from django.db.models.expressions import OrderBy, RawSQL
 from django.db.models.functions import Coalesce, NullIf
 from django.db.models.lookups import IContains
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
@@ -441,15 +443,22 @@ def ranked(queryset, query: str, *, limit: int = RESULTS_PER_TYPE, language: str
     terms = query_terms(query_words(query, language), stemmed=matcher.stemmed)
     if not terms:
         return []
-    ordering = [*(_nulls_last(name) for name in queryset.model._meta.ordering), "pk"]
-    tiers = [matcher.within(terms, depth) for depth in range(1, len(scope.fields) + 1)]
     if isinstance(matcher, ContainsMatcher):
         # A small table: rank every match in one ordinary query (it keeps select_related()).
+        tiers = [matcher.within(terms, depth) for depth in range(1, len(scope.fields) + 1)]
         rank = Case(
             *(When(tier, then=Value(rank)) for tier, rank in zip(tiers, TIER_RANKS, strict=False)),
             output_field=IntegerField(),
         )
+        ordering = [*(_nulls_last(name) for name in queryset.model._meta.ordering), "pk"]
         return list(queryset.filter(tiers[-1]).annotate(search_rank=rank).order_by("-search_rank", *ordering)[:limit])
+    return _run(queryset, *_tiers_statement(queryset, scope, matcher, terms, limit, language))
+
+
+def _tiers_statement(queryset, scope, matcher, terms: list[Term], limit: int, language: str) -> tuple[str, list]:
+    """The SQL and parameters of ``ranked()`` for an indexed model."""
+    ordering = [*(_nulls_last(name) for name in queryset.model._meta.ordering), "pk"]
+    tiers = [matcher.within(terms, depth) for depth in range(1, len(scope.fields) + 1)]
     order_column = getattr(matcher, "order_column", None)
     # A RUM index's order puts the reader's language first itself.
     own = None if order_column else scope.own_language(language)
@@ -468,10 +477,58 @@ def ranked(queryset, query: str, *, limit: int = RESULTS_PER_TYPE, language: str
             selects.append(f"SELECT * FROM ({sql}) AS tier_{depth}_{group}")  # noqa: S608
             params.extend(part_params)
     # Without an outer ORDER BY both databases read the tiers in turn and stop at the limit.
-    statement = " UNION ALL ".join(selects) + f" LIMIT {int(limit)}"
+    return " UNION ALL ".join(selects) + f" LIMIT {int(limit)}", params
+
+
+def _run(queryset, statement: str, params: list) -> list:
     records = list(queryset.model._default_manager.db_manager(queryset.db).raw(statement, params))
     records.sort(key=lambda record: -record.search_rank)
     return records
+
+
+# The search page's statements for the indexed models, by model, database, language, plan and the query's
+# shape (its number of terms, and which match as a prefix). Building one through the ORM costs far more than
+# running it, so each is built once, with stand-in words and a stand-in publication time, and then run with
+# the query's words and the time of the search. A word is letters and digits only (``query_words``), which
+# every layer of quoting leaves as it is, so it takes its stand-in's place inside a parameter unchanged.
+_STATEMENTS: dict[tuple, tuple[str, list]] = {}
+STAND_IN_TIME = datetime.datetime(2000, 1, 2, 3, 4, 5, 678901, tzinfo=datetime.UTC)
+
+
+def _stand_in(position: int) -> str:
+    return f"zzstandin{position}zz"
+
+
+def _published_ranked(scope: "Scope", query: str, *, limit: int, language: str) -> list:
+    """``ranked(scope.model.objects.published(), query)``, from a statement built once per shape of query."""
+    records = scope.model.objects.published()
+    if scope.related:
+        records = records.select_related(*scope.related)
+    matcher = scope.matcher(records, language)
+    if isinstance(matcher, ContainsMatcher):
+        return ranked(records, query, limit=limit, language=language)
+    terms = query_terms(query_words(query, language), stemmed=matcher.stemmed)
+    if not terms:
+        return []
+    key = (scope.model, records.db, language, getattr(matcher, "order_column", None), limit)
+    key += tuple(term.prefix for term in terms)
+    if key not in _STATEMENTS:
+        stand_ins = [Term(_stand_in(position), term.prefix) for position, term in enumerate(terms)]
+        template = scope.model.objects.published(at=STAND_IN_TIME)
+        _STATEMENTS[key] = _tiers_statement(template, scope, matcher, stand_ins, limit, language)
+    statement, template_params = _STATEMENTS[key]
+    # As the database driver is given a time (SQLite: text).
+    adapt = connections[records.db].ops.adapt_datetimefield_value
+    stand_in_time, now = adapt(STAND_IN_TIME), adapt(timezone.now())
+    params = []
+    for param in template_params:
+        if param == stand_in_time:
+            param = now
+        elif isinstance(param, str) and "zzstandin" in param:
+            for position, term in enumerate(terms):
+                param = param.replace(_stand_in(position), term.word)
+        params.append(param)
+    return _run(records, statement, params)
 
 
 def _first_in_index_order(records, order_column: str, limit: int) -> tuple[str, tuple]:
@@ -542,10 +599,7 @@ def search(query: str, *, per_type: int = RESULTS_PER_TYPE) -> list[SearchResult
     marked = list(dict.fromkeys([*words, *(stem for word in words if len(stem := search_text.stem(word)) >= 3)]))
     results = []
     for scope in SCOPES:
-        records = scope.model.objects.published()
-        if scope.related:
-            records = records.select_related(*scope.related)
-        for record in ranked(records, query, limit=per_type, language=language):
+        for record in _published_ranked(scope, query, limit=per_type, language=language):
             title = scope.title_of(record)
             snippet = excerpt(scope.snippet_of(record), marked)
             results.append(

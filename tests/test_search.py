@@ -13,7 +13,7 @@ from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from chairmanship import search as search_module
 from chairmanship.models import Document, Initiative
@@ -176,6 +176,18 @@ def test_results_follow_a_bulk_update_and_a_publication():
     Document.objects.update(status="published", published_at=Document.objects.get().updated_at)
     assert [result.title for result in search("energy")] == ["Plan"]
     assert search("water") == []
+
+
+def test_a_scheduled_record_is_found_once_its_time_has_come(monkeypatch):
+    later = timezone.now() + datetime.timedelta(days=1)
+    DocumentFactory(title="Water plan")
+    DocumentFactory(title="Water club", published_at=later - datetime.timedelta(hours=1))
+    assert [result.title for result in search("water")] == ["Water plan"]
+
+    monkeypatch.setattr(timezone, "now", lambda: later)
+
+    assert [result.title for result in search("water")] == ["Water club", "Water plan"]
+    assert [result.title for result in search("club")] == ["Water club"]
 
 
 def test_a_deleted_record_is_no_longer_found():
