@@ -231,9 +231,10 @@ def any_of(lexemes: list):
 class SqliteMatcher:
     """A language's FTS5 table ``<table>_search_<language>`` (its rowid is the record's id)."""
 
-    def __init__(self, table: str, language: str, columns: tuple[str, ...]):
+    def __init__(self, table: str, language: str, columns: tuple[str, ...], page_index: str | None = None):
         self.index, self.columns = f"{table}_search_{field_suffix(language)}", columns
         self.stemmed = language in PREPARED_IN_PYTHON["sqlite"]
+        self.page_index = page_index
 
     def within(self, terms: list[Term], depth: int) -> Q:
         """Every word occurs in the first ``depth`` columns."""
@@ -263,22 +264,28 @@ class OrderDistance(Func):
 class FullTextIndex:
     """The full-text index of one model: its columns, most prominent first (title, summary, full text).
 
-    ``ordered``: on PostgreSQL, migration 0014 may add a RUM index per language returning the matches in the
-    model's order (``-date``; on a Russian or Chinese page, a title in that language first), by the stored
-    ``search_order_<language>`` column.
+    ``ordered``: migration 0014 may add indexes that find a page of matches without reading every match from
+    the table. On PostgreSQL, a RUM index per language returning the matches in the model's order (``-date``;
+    on a Russian or Chinese page, a title in that language first), by the stored ``search_order_<language>``
+    column. On SQLite, ``<table>_search_page``: the few columns a page is chosen by, read for each match
+    instead of the record's whole row.
     """
 
     columns: tuple[str, ...]
     ordered: bool = False
 
     def matcher(self, model, connection, language: str):
+        table = model._meta.db_table
         if connection.vendor == "postgresql":
             order_column = f"search_order_{field_suffix(language)}"
-            if not self.ordered or f"{model._meta.db_table}_{order_column}" not in ordered_indexes(connection):
+            if not self.ordered or f"{table}_{order_column}" not in ordered_indexes(connection):
                 order_column = None
             return PostgresqlMatcher(language, len(self.columns), order_column)
         if connection.vendor == "sqlite":
-            return SqliteMatcher(model._meta.db_table, language, self.columns)
+            page_index = f"{table}_search_page"
+            if not self.ordered or page_index not in ordered_indexes(connection):
+                page_index = None
+            return SqliteMatcher(table, language, self.columns, page_index)
         return ContainsMatcher(model, language, *((column,) for column in self.columns))
 
 
@@ -292,11 +299,17 @@ INDEXES = {
 _ORDERED_INDEXES: dict[tuple[str, str], frozenset[str]] = {}
 
 
+ORDERED_INDEX_QUERIES = {
+    "postgresql": ("SELECT indexname FROM pg_indexes WHERE indexdef LIKE %s", ["% USING rum %"]),
+    "sqlite": ("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE %s", ["%search_page"]),
+}
+
+
 def learn_ordered_indexes(connection) -> None:
     names = frozenset()
-    if connection.vendor == "postgresql":
+    if connection.vendor in ORDERED_INDEX_QUERIES:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT indexname FROM pg_indexes WHERE indexdef LIKE %s", ["% USING rum %"])
+            cursor.execute(*ORDERED_INDEX_QUERIES[connection.vendor])
             names = frozenset(name for (name,) in cursor.fetchall())
     _ORDERED_INDEXES[(connection.alias, connection.settings_dict["NAME"])] = names
 
@@ -309,10 +322,8 @@ def ordered_indexes(connection) -> frozenset[str]:
 
 
 def _learn_on_connecting(sender, connection, **kwargs) -> None:
-    if (
-        connection.vendor == "postgresql"
-        and (connection.alias, connection.settings_dict["NAME"]) not in _ORDERED_INDEXES
-    ):
+    key = (connection.alias, connection.settings_dict["NAME"])
+    if connection.vendor in ORDERED_INDEX_QUERIES and key not in _ORDERED_INDEXES:
         learn_ordered_indexes(connection)
 
 
@@ -460,6 +471,7 @@ def _tiers_statement(queryset, scope, matcher, terms: list[Term], limit: int, la
     ordering = [*(_nulls_last(name) for name in queryset.model._meta.ordering), "pk"]
     tiers = [matcher.within(terms, depth) for depth in range(1, len(scope.fields) + 1)]
     order_column = getattr(matcher, "order_column", None)
+    page_index = getattr(matcher, "page_index", None)
     # A RUM index's order puts the reader's language first itself.
     own = None if order_column else scope.own_language(language)
     selects, params = [], []
@@ -471,6 +483,8 @@ def _tiers_statement(queryset, scope, matcher, terms: list[Term], limit: int, la
         for group, records in enumerate([part] if own is None else [part.filter(own), part.exclude(own)]):
             if order_column:
                 sql, part_params = _first_in_index_order(records, order_column, limit)
+            elif page_index:
+                sql, part_params = _first_through_page_index(records, page_index, ordering, limit, TIER_RANKS[depth])
             else:
                 sql, part_params = records.order_by(*ordering)[:limit].query.sql_with_params()
             # Django's own SQL; values are parameters.
@@ -510,7 +524,8 @@ def _published_ranked(scope: "Scope", query: str, *, limit: int, language: str) 
     terms = query_terms(query_words(query, language), stemmed=matcher.stemmed)
     if not terms:
         return []
-    key = (scope.model, records.db, language, getattr(matcher, "order_column", None), limit)
+    plan = (getattr(matcher, "order_column", None), getattr(matcher, "page_index", None))
+    key = (scope.model, records.db, language, plan, limit)
     key += tuple(term.prefix for term in terms)
     if key not in _STATEMENTS:
         stand_ins = [Term(_stand_in(position), term.prefix) for position, term in enumerate(terms)]
@@ -552,6 +567,24 @@ def _first_in_index_order(records, order_column: str, limit: int) -> tuple[str, 
         f"ORDER BY search_distance, {', '.join(ties)} LIMIT {int(limit)}"
     )
     return statement, params
+
+
+def _first_through_page_index(records, page_index: str, ordering: list, limit: int, rank: int) -> tuple[str, tuple]:
+    """The SQL of the first ``limit`` of ``records`` in ``ordering`` on SQLite: chosen by the columns of
+    ``page_index`` alone (the model's order, its publication and language), then read whole.
+
+    SQLite would otherwise read every match's whole row (summaries, full text) to sort the matches. It
+    takes the primary key to look a match up by id even where this narrower index holds all it needs, so
+    the statement names the index.
+    """
+    model = records.model
+    table = connections[records.db].ops.quote_name(model._meta.db_table)
+    sql, params = records.order_by(*ordering).values("pk")[:limit].query.sql_with_params()
+    # Django's own SQL, whose first FROM is the model's table; the index name is ours.
+    sql = sql.replace(f"FROM {table}", f'FROM {table} INDEXED BY "{page_index}"', 1)
+    page = model._default_manager.db_manager(records.db).filter(pk__in=RawSQL(sql, params))  # noqa: S611
+    page = page.annotate(search_rank=Value(rank)).order_by(*ordering)
+    return page.query.sql_with_params()
 
 
 def highlight(text: str, words: list[str]) -> SafeString:

@@ -526,45 +526,51 @@ def test_a_result_still_in_english_on_a_russian_search_page_is_marked_for_screen
     assert re.search(r'<a class="record__title" href="/ru/documents/both/">Энергетическая <mark>хартия', translated)
 
 
-# --- The plans on PostgreSQL ------------------------------------------------------------------------------------
+# --- The plans --------------------------------------------------------------------------------------------------
 
-RUM_INDEXES = [f"chairmanship_document_search_order_{language}" for language in ("en", "ru", "zh_hans")]
+# Migration 0014's indexes that let a page of matches be found without reading every match's row, and what
+# the statement says when it reads through them.
+PAGE_INDEXES = {
+    "postgresql": ([f"chairmanship_document_search_order_{language}" for language in ("en", "ru", "zh_hans")], "<=|"),
+    "sqlite": (["chairmanship_document_search_page"], "INDEXED BY"),
+}
 
 
 @pytest.fixture
-def rum_indexes(monkeypatch):
-    """Migration 0014's RUM indexes, which this database has; the test may drop them (its transaction is rolled
+def page_indexes(monkeypatch):
+    """Migration 0014's indexes, which this database has; the test may drop them (its transaction is rolled
     back) and the plans learnt meanwhile are forgotten after it."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the RUM indexes are PostgreSQL's")
     monkeypatch.setattr(search_module, "_ORDERED_INDEXES", {})
     learn_ordered_indexes(connection)
-    if not set(RUM_INDEXES) <= search_module.ordered_indexes(connection):
+    names, _mark = PAGE_INDEXES[connection.vendor]
+    if not set(names) <= search_module.ordered_indexes(connection):
         pytest.skip("this PostgreSQL has no RUM extension (Debian: postgresql-<version>-rum)")
+    return names
 
 
-def drop_rum_indexes():
+def drop_indexes(names):
     with connection.cursor() as cursor:
-        for name in RUM_INDEXES:
+        for name in names:
             cursor.execute(f"DROP INDEX {name}")
     learn_ordered_indexes(connection)
 
 
 def found_in(language: str, query: str, limit: int) -> tuple[list, list, bool]:
-    """A page of documents, the search page's results, and whether the documents were read in RUM order."""
+    """A page of documents, the search page's results, and whether the documents were read through 0014's
+    indexes."""
     with translation.override(language), CaptureQueriesContext(connection) as queries:
         documents = [
             (document.title, document.search_rank)
             for document in ranked(Document.objects.published(), query, limit=limit)
         ]
-        read_in_order = "<=|" in queries[-1]["sql"]
+        through_page_index = PAGE_INDEXES[connection.vendor][1] in queries[-1]["sql"]
         results = [(result.kind, result.title) for result in search(query, per_type=limit)]
-    return documents, results, read_in_order
+    return documents, results, through_page_index
 
 
-def test_with_or_without_the_rum_extension_search_finds_the_same_records_in_the_same_order(rum_indexes):
-    """The RUM indexes only make a common word's first page cheaper: the GIN plan a database without the
-    extension takes finds the same records, ranked alike, in every language."""
+def test_with_or_without_the_page_indexes_search_finds_the_same_records_in_the_same_order(page_indexes):
+    """0014's indexes (PostgreSQL's RUM extension, SQLite's narrow index) only make a common word's first page
+    cheaper: the plan a database without them takes finds the same records, ranked alike, in every language."""
     dates = [datetime.date(2024, 7, 4), None, datetime.date(2019, 6, 15), datetime.date(2024, 7, 4)]
     for n in range(24):
         place = n % 3  # the word in the title, the summary or the full text only
@@ -585,13 +591,13 @@ def test_with_or_without_the_rum_extension_search_finds_the_same_records_in_the_
         for limit in (4, 25)
     ]
 
-    with_rum = {case: found_in(*case) for case in cases}
-    drop_rum_indexes()
-    without_rum = {case: found_in(*case) for case in cases}
+    with_indexes = {case: found_in(*case) for case in cases}
+    drop_indexes(page_indexes)
+    without_indexes = {case: found_in(*case) for case in cases}
 
-    assert all(read_in_order for _documents, _results, read_in_order in with_rum.values())
-    assert not any(read_in_order for _documents, _results, read_in_order in without_rum.values())
+    assert all(through for _documents, _results, through in with_indexes.values())
+    assert not any(through for _documents, _results, through in without_indexes.values())
     for case in cases:
-        assert with_rum[case][:2] == without_rum[case][:2], case
-    assert len(with_rum[("en", "water", 25)][0]) == 24
-    assert [rank for _title, rank in with_rum[("en", "water", 25)][0]] == [3] * 8 + [2] * 8 + [1] * 8
+        assert with_indexes[case][:2] == without_indexes[case][:2], case
+    assert len(with_indexes[("en", "water", 25)][0]) == 24
+    assert [rank for _title, rank in with_indexes[("en", "water", 25)][0]] == [3] * 8 + [2] * 8 + [1] * 8

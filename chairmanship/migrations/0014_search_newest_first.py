@@ -28,6 +28,14 @@ LANGUAGES = ("en", "ru", "zh_hans")
 OWN_TITLE = 4_000_000
 
 
+# SQLite: what a page of matches is chosen by (the id a match comes as, publication, the model's order, and the
+# titles that say whether a record is in the reader's language), so that the matches' whole rows are not read.
+SQLITE_INDEX = f"{TABLE}_search_page"
+SQLITE_CREATE = (
+    f"CREATE INDEX {SQLITE_INDEX} ON {TABLE} (id, status, published_at, date, title_en, title_ru, title_zh_hans)"
+)
+
+
 def order_column(language):
     return f"search_order_{language}"
 
@@ -47,6 +55,9 @@ def rum_available(schema_editor):
 
 
 def create_indexes(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute(SQLITE_CREATE)
+        return
     if schema_editor.connection.vendor != "postgresql" or not rum_available(schema_editor):
         return
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS rum")
@@ -64,6 +75,9 @@ def create_indexes(apps, schema_editor):
 
 
 def drop_indexes(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute(f"DROP INDEX IF EXISTS {SQLITE_INDEX}")
+        return
     if schema_editor.connection.vendor != "postgresql":
         return
     for language in LANGUAGES:
