@@ -460,15 +460,19 @@ def ranked(queryset, query: str, *, limit: int = RESULTS_PER_TYPE, language: str
     if not terms:
         return []
     if isinstance(matcher, ContainsMatcher):
-        # A small table: rank every match in one ordinary query (it keeps select_related()).
-        tiers = [matcher.within(terms, depth) for depth in range(1, len(scope.fields) + 1)]
-        rank = Case(
-            *(When(tier, then=Value(rank)) for tier, rank in zip(tiers, TIER_RANKS, strict=False)),
-            output_field=IntegerField(),
-        )
-        ordering = [*(_nulls_last(name) for name in queryset.model._meta.ordering), "pk"]
-        return list(queryset.filter(tiers[-1]).annotate(search_rank=rank).order_by("-search_rank", *ordering)[:limit])
+        return list(_small_table_page(queryset, scope, matcher, terms, limit))
     return _run(queryset, *_tiers_statement(queryset, scope, matcher, terms, limit, language))
+
+
+def _small_table_page(queryset, scope, matcher, terms: list[Term], limit: int):
+    """A small table: every match ranked in one ordinary query (it keeps select_related())."""
+    tiers = [matcher.within(terms, depth) for depth in range(1, len(scope.fields) + 1)]
+    rank = Case(
+        *(When(tier, then=Value(rank)) for tier, rank in zip(tiers, TIER_RANKS, strict=False)),
+        output_field=IntegerField(),
+    )
+    ordering = [*(_nulls_last(name) for name in queryset.model._meta.ordering), "pk"]
+    return queryset.filter(tiers[-1]).annotate(search_rank=rank).order_by("-search_rank", *ordering)[:limit]
 
 
 def _tiers_statement(queryset, scope, matcher, terms: list[Term], limit: int, language: str) -> tuple[str, list]:
@@ -505,10 +509,10 @@ def _run(queryset, statement: str, params: list) -> list:
     return records
 
 
-# The search page's statements for the indexed models, by model, database, language, plan and the query's
-# shape (its number of terms, and which match as a prefix). Building one through the ORM costs far more than
-# running it, so each is built once, with stand-in words and a stand-in publication time, and then run with
-# the query's words and the time of the search. A word is letters and digits only (``query_words``), which
+# The search page's statements (but for a table read with its related records), by model, database, language,
+# plan and the query's shape (its number of terms, and which match as a prefix). Building one through the ORM
+# costs far more than running it, so each is built once, with stand-in words and a stand-in publication time,
+# and then run with the query's words and the time of the search. A word is letters and digits only (``query_words``), which
 # every layer of quoting leaves as it is, so it takes its stand-in's place inside a parameter unchanged.
 _STATEMENTS: dict[tuple, tuple[str, list]] = {}
 STAND_IN_TIME = datetime.datetime(2000, 1, 2, 3, 4, 5, 678901, tzinfo=datetime.UTC)
@@ -524,8 +528,8 @@ def _published_ranked(scope: "Scope", query: str, *, limit: int, language: str) 
     if scope.related:
         records = records.select_related(*scope.related)
     matcher = scope.matcher(records, language)
-    if isinstance(matcher, ContainsMatcher):
-        return ranked(records, query, limit=limit, language=language)
+    if scope.related:
+        return ranked(records, query, limit=limit, language=language)  # its related records come joined
     terms = query_terms(query_words(query, language), stemmed=matcher.stemmed)
     if not terms:
         return []
@@ -535,7 +539,10 @@ def _published_ranked(scope: "Scope", query: str, *, limit: int, language: str) 
     if key not in _STATEMENTS:
         stand_ins = [Term(_stand_in(position), term.prefix) for position, term in enumerate(terms)]
         template = scope.model.objects.published(at=STAND_IN_TIME)
-        _STATEMENTS[key] = _tiers_statement(template, scope, matcher, stand_ins, limit, language)
+        if isinstance(matcher, ContainsMatcher):
+            _STATEMENTS[key] = _small_table_page(template, scope, matcher, stand_ins, limit).query.sql_with_params()
+        else:
+            _STATEMENTS[key] = _tiers_statement(template, scope, matcher, stand_ins, limit, language)
     statement, template_params = _STATEMENTS[key]
     # As the database driver is given a time (SQLite: text).
     adapt = connections[records.db].ops.adapt_datetimefield_value
