@@ -1,17 +1,21 @@
-"""On PostgreSQL with the RUM extension: document indexes that return a word's matches in the search's order.
+"""Indexes that find a page of documents matching a common word without reading every match from the table.
 
-A common word matches tens of thousands of documents. Through 0012's GIN indexes the database reads every
-one of them from the table (their dates, and their weights: which field holds the word) before it can cut
-the first page. A RUM index keeps, beside each word's list of documents, a value of each document that it
-returns them in: here ``search_order_<language>``, a stored generated column, newest first and, on a
-Russian or Chinese page, the documents with a title in that language before those shown in English
-(``chairmanship.search``). So only the documents of the page, and those sharing its last date, are read
-from the table.
+A common word matches tens of thousands of documents. Through 0012's indexes the database reads every one
+of them from the table (their dates, and on PostgreSQL their weights: which field holds the word) before it
+can cut the first page.
 
-The extension is optional. Where ``pg_available_extensions`` lists rum it is created with one index per
-language; elsewhere (another host without the Debian package ``postgresql-<version>-rum``, SQLite) this
-migration does nothing and search keeps 0012's plan, with the same results. Running it again once the
-package is installed (migrate to 0012 and back) adds the indexes.
+PostgreSQL, with the RUM extension: a RUM index keeps, beside each word's list of documents, a value of each
+document that it returns them in: here ``search_order_<language>``, a stored generated column, newest first
+and, on a Russian or Chinese page, the documents with a title in that language before those shown in
+English (``chairmanship.search``). So only the documents of the page, and those sharing its last date, are
+read from the table. The extension is optional: where ``pg_available_extensions`` lists rum it is created
+with one index per language; elsewhere (a host without the Debian package ``postgresql-<version>-rum``) this
+migration does nothing on PostgreSQL and search keeps 0012's plan, with the same results. Running it again
+once the package is installed (migrate to 0012 and back) adds the indexes.
+
+SQLite: ``chairmanship_document_search_page``, the few columns a page is chosen by, which search reads for
+each match instead of the document's whole row. A later migration that rebuilds the table drops it (search
+then keeps 0012's plan until it is created again).
 
 As 0012's vectors, the order columns are computed from ``date`` and the translated titles: a later migration
 changing those columns' type must drop these indexes and columns first.
