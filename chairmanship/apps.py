@@ -7,12 +7,14 @@ class ChairmanshipConfig(AppConfig):
     verbose_name = "SCO Chairmanship Archive"
 
     def ready(self):
-        from chairmanship import cache, search_text
+        from chairmanship import cache, search, search_text
 
         # Any change to archive content invalidates every cached public response.
         cache.connect_signals(self.get_models())
         # The search indexes that need Python to prepare their words follow every save.
         search_text.connect_signals(self.get_models())
+        # Which plan a search takes on PostgreSQL: the indexes it may read are learnt once per database.
+        search.connect_signals(self)
 
 
 class ArchiveAdminConfig(admin_apps.AdminConfig):

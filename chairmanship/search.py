@@ -27,18 +27,25 @@ The rules are the same on every database:
 
 Ranking by tiers keeps the search cheap when many records match: the database reads the tiers in turn
 and stops once a page of results is found, so the lower tiers are never read, and no match is scored.
+Within a tier, a common word still matches tens of thousands of documents, and migration 0014 spares the
+database from reading each of them to sort them: on PostgreSQL with the RUM extension, an index per
+language that returns the matches in the page's order, so only the page (and the records sharing its last
+date) is read from the table; on SQLite, a narrow index the page is chosen from before its rows are read.
+Where those indexes are missing (PostgreSQL without the extension) the plan of 0012 finds the same records.
 """
 
+import datetime
 import re
 from dataclasses import dataclass
 from typing import ClassVar
 
 from django.contrib.postgres.search import Lexeme, SearchQuery, SearchVectorExact, SearchVectorField
 from django.db import connections
-from django.db.models import Case, Expression, F, Func, IntegerField, Q, TextField, Value, When
+from django.db.models import Case, Expression, F, FloatField, Func, IntegerField, Q, TextField, Value, When
 from django.db.models.expressions import OrderBy, RawSQL
 from django.db.models.functions import Coalesce, NullIf
 from django.db.models.lookups import IContains
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
@@ -187,13 +194,15 @@ class ContainsMatcher:
 
 
 class PostgresqlMatcher:
-    """A language's stored, weighted ``search_vector_<language>`` column and its GIN index."""
+    """A language's stored, weighted ``search_vector_<language>`` column and its GIN index, and the RUM index
+    that returns its matches in order where there is one (``order_column``)."""
 
-    def __init__(self, language: str, column_count: int):
+    def __init__(self, language: str, column_count: int, order_column: str | None = None):
         self.column = f"search_vector_{field_suffix(language)}"
         self.config = POSTGRESQL_CONFIGS[language]
         self.stemmed = language in PREPARED_IN_PYTHON["postgresql"]
         self.column_count = column_count
+        self.order_column = order_column
 
     def within(self, terms: list[Term], depth: int) -> Q:
         """Every word occurs in the first ``depth`` columns (a weight per column: title A, summary B...)."""
@@ -227,9 +236,10 @@ def any_of(lexemes: list):
 class SqliteMatcher:
     """A language's FTS5 table ``<table>_search_<language>`` (its rowid is the record's id)."""
 
-    def __init__(self, table: str, language: str, columns: tuple[str, ...]):
+    def __init__(self, table: str, language: str, columns: tuple[str, ...], page_index: str | None = None):
         self.index, self.columns = f"{table}_search_{field_suffix(language)}", columns
         self.stemmed = language in PREPARED_IN_PYTHON["sqlite"]
+        self.page_index = page_index
 
     def within(self, terms: list[Term], depth: int) -> Q:
         """Every word occurs in the first ``depth`` columns."""
@@ -247,24 +257,91 @@ class SqliteMatcher:
         return quoted + "*" if term.prefix else quoted
 
 
+class OrderDistance(Func):
+    """How far a RUM order column's value lies below the largest integer: in ascending order of it, the
+    column's values come highest first, and the RUM index returns them so (``col <=| value``)."""
+
+    template = "(%(expressions)s <=| 2147483647)"
+    output_field = FloatField()
+
+
 @dataclass(frozen=True)
 class FullTextIndex:
-    """The full-text index of one model: its columns, most prominent first (title, summary, full text)."""
+    """The full-text index of one model: its columns, most prominent first (title, summary, full text).
+
+    ``ordered``: migration 0014 may add indexes that find a page of matches without reading every match from
+    the table. On PostgreSQL, a RUM index per language returning the matches in the model's order (``-date``;
+    on a Russian or Chinese page, a title in that language first), by the stored ``search_order_<language>``
+    column. On SQLite, ``<table>_search_page``: the few columns a page is chosen by, read for each match
+    instead of the record's whole row.
+    """
 
     columns: tuple[str, ...]
+    ordered: bool = False
 
-    def matcher(self, model, vendor: str, language: str):
-        if vendor == "postgresql":
-            return PostgresqlMatcher(language, len(self.columns))
-        if vendor == "sqlite":
-            return SqliteMatcher(model._meta.db_table, language, self.columns)
+    def matcher(self, model, connection, language: str):
+        table = model._meta.db_table
+        if connection.vendor == "postgresql":
+            order_column = f"search_order_{field_suffix(language)}"
+            if not self.ordered or f"{table}_{order_column}" not in ordered_indexes(connection):
+                order_column = None
+            return PostgresqlMatcher(language, len(self.columns), order_column)
+        if connection.vendor == "sqlite":
+            page_index = f"{table}_search_page"
+            if not self.ordered or page_index not in ordered_indexes(connection):
+                page_index = None
+            return SqliteMatcher(table, language, self.columns, page_index)
         return ContainsMatcher(model, language, *((column,) for column in self.columns))
 
 
 INDEXES = {
-    Document: FullTextIndex(("title", "summary", "full_text")),
+    Document: FullTextIndex(("title", "summary", "full_text"), ordered=True),
     Initiative: FullTextIndex(("title", "summary")),
 }
+
+# The RUM indexes of each database (by connection alias and database name): learnt when a process first
+# connects to it and again after each migrate, so a search costs no query to find them.
+_ORDERED_INDEXES: dict[tuple[str, str], frozenset[str]] = {}
+
+
+ORDERED_INDEX_QUERIES = {
+    "postgresql": ("SELECT indexname FROM pg_indexes WHERE indexdef LIKE %s", ["% USING rum %"]),
+    "sqlite": ("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE %s", ["%search_page"]),
+}
+
+
+def learn_ordered_indexes(connection) -> None:
+    names = frozenset()
+    if connection.vendor in ORDERED_INDEX_QUERIES:
+        with connection.cursor() as cursor:
+            cursor.execute(*ORDERED_INDEX_QUERIES[connection.vendor])
+            names = frozenset(name for (name,) in cursor.fetchall())
+    _ORDERED_INDEXES[(connection.alias, connection.settings_dict["NAME"])] = names
+
+
+def ordered_indexes(connection) -> frozenset[str]:
+    key = (connection.alias, connection.settings_dict["NAME"])
+    if key not in _ORDERED_INDEXES:
+        learn_ordered_indexes(connection)
+    return _ORDERED_INDEXES[key]
+
+
+def _learn_on_connecting(sender, connection, **kwargs) -> None:
+    key = (connection.alias, connection.settings_dict["NAME"])
+    if connection.vendor in ORDERED_INDEX_QUERIES and key not in _ORDERED_INDEXES:
+        learn_ordered_indexes(connection)
+
+
+def _learn_after_migrating(sender, using, **kwargs) -> None:
+    learn_ordered_indexes(connections[using])
+
+
+def connect_signals(app_config) -> None:
+    from django.db.backends.signals import connection_created
+    from django.db.models.signals import post_migrate
+
+    connection_created.connect(_learn_on_connecting, dispatch_uid="search.learn_on_connecting")
+    post_migrate.connect(_learn_after_migrating, sender=app_config, dispatch_uid="search.learn_after_migrating")
 
 
 # --- The interface ----------------------------------------------------------------------------------------
@@ -283,7 +360,7 @@ class Scope:
         index = INDEXES.get(self.model)
         if index is None:
             return ContainsMatcher(self.model, language, *self.fields)
-        return index.matcher(self.model, connections[queryset.db].vendor, language)
+        return index.matcher(self.model, connections[queryset.db], language)
 
     def own_language(self, language: str) -> Q | None:
         """The records with their own text in ``language`` (a title in it), ranked before those shown in
@@ -382,16 +459,30 @@ def ranked(queryset, query: str, *, limit: int = RESULTS_PER_TYPE, language: str
     terms = query_terms(query_words(query, language), stemmed=matcher.stemmed)
     if not terms:
         return []
+    if isinstance(matcher, ContainsMatcher):
+        return list(_small_table_page(queryset, scope, matcher, terms, limit))
+    return _run(queryset, *_tiers_statement(queryset, scope, matcher, terms, limit, language))
+
+
+def _small_table_page(queryset, scope, matcher, terms: list[Term], limit: int):
+    """A small table: every match ranked in one ordinary query (it keeps select_related())."""
+    tiers = [matcher.within(terms, depth) for depth in range(1, len(scope.fields) + 1)]
+    rank = Case(
+        *(When(tier, then=Value(rank)) for tier, rank in zip(tiers, TIER_RANKS, strict=False)),
+        output_field=IntegerField(),
+    )
+    ordering = [*(_nulls_last(name) for name in queryset.model._meta.ordering), "pk"]
+    return queryset.filter(tiers[-1]).annotate(search_rank=rank).order_by("-search_rank", *ordering)[:limit]
+
+
+def _tiers_statement(queryset, scope, matcher, terms: list[Term], limit: int, language: str) -> tuple[str, list]:
+    """The SQL and parameters of ``ranked()`` for an indexed model."""
     ordering = [*(_nulls_last(name) for name in queryset.model._meta.ordering), "pk"]
     tiers = [matcher.within(terms, depth) for depth in range(1, len(scope.fields) + 1)]
-    if isinstance(matcher, ContainsMatcher):
-        # A small table: rank every match in one ordinary query (it keeps select_related()).
-        rank = Case(
-            *(When(tier, then=Value(rank)) for tier, rank in zip(tiers, TIER_RANKS, strict=False)),
-            output_field=IntegerField(),
-        )
-        return list(queryset.filter(tiers[-1]).annotate(search_rank=rank).order_by("-search_rank", *ordering)[:limit])
-    own = scope.own_language(language)
+    order_column = getattr(matcher, "order_column", None)
+    page_index = getattr(matcher, "page_index", None)
+    # A RUM index's order puts the reader's language first itself.
+    own = None if order_column else scope.own_language(language)
     selects, params = [], []
     for depth, tier in enumerate(tiers):
         part = queryset.filter(tier)
@@ -399,16 +490,113 @@ def ranked(queryset, query: str, *, limit: int = RESULTS_PER_TYPE, language: str
             part = part.exclude(tiers[depth - 1])
         part = part.annotate(search_rank=Value(TIER_RANKS[depth]))
         for group, records in enumerate([part] if own is None else [part.filter(own), part.exclude(own)]):
-            records = records.order_by(*ordering)[:limit]
-            sql, part_params = records.query.sql_with_params()
+            if order_column:
+                sql, part_params = _first_in_index_order(records, order_column, limit)
+            elif page_index:
+                sql, part_params = _first_through_page_index(records, page_index, ordering, limit, TIER_RANKS[depth])
+            else:
+                sql, part_params = records.order_by(*ordering)[:limit].query.sql_with_params()
             # Django's own SQL; values are parameters.
             selects.append(f"SELECT * FROM ({sql}) AS tier_{depth}_{group}")  # noqa: S608
             params.extend(part_params)
     # Without an outer ORDER BY both databases read the tiers in turn and stop at the limit.
-    statement = " UNION ALL ".join(selects) + f" LIMIT {int(limit)}"
+    return " UNION ALL ".join(selects) + f" LIMIT {int(limit)}", params
+
+
+def _run(queryset, statement: str, params: list) -> list:
     records = list(queryset.model._default_manager.db_manager(queryset.db).raw(statement, params))
     records.sort(key=lambda record: -record.search_rank)
     return records
+
+
+# The search page's statements (but for a table read with its related records), by model, database, language,
+# plan and the query's shape (its number of terms, and which match as a prefix). Building one through the ORM
+# costs far more than running it, so each is built once, with stand-in words and a stand-in publication time,
+# and then run with the query's words and the time of the search. A word is letters and digits only (``query_words``), which
+# every layer of quoting leaves as it is, so it takes its stand-in's place inside a parameter unchanged.
+_STATEMENTS: dict[tuple, tuple[str, list]] = {}
+STAND_IN_TIME = datetime.datetime(2000, 1, 2, 3, 4, 5, 678901, tzinfo=datetime.UTC)
+
+
+def _stand_in(position: int) -> str:
+    return f"zzstandin{position}zz"
+
+
+def _published_ranked(scope: "Scope", query: str, *, limit: int, language: str) -> list:
+    """``ranked(scope.model.objects.published(), query)``, from a statement built once per shape of query."""
+    records = scope.model.objects.published()
+    if scope.related:
+        records = records.select_related(*scope.related)
+    matcher = scope.matcher(records, language)
+    if scope.related:
+        return ranked(records, query, limit=limit, language=language)  # its related records come joined
+    terms = query_terms(query_words(query, language), stemmed=matcher.stemmed)
+    if not terms:
+        return []
+    plan = (getattr(matcher, "order_column", None), getattr(matcher, "page_index", None))
+    key = (scope.model, records.db, language, plan, limit)
+    key += tuple(term.prefix for term in terms)
+    if key not in _STATEMENTS:
+        stand_ins = [Term(_stand_in(position), term.prefix) for position, term in enumerate(terms)]
+        template = scope.model.objects.published(at=STAND_IN_TIME)
+        if isinstance(matcher, ContainsMatcher):
+            _STATEMENTS[key] = _small_table_page(template, scope, matcher, stand_ins, limit).query.sql_with_params()
+        else:
+            _STATEMENTS[key] = _tiers_statement(template, scope, matcher, stand_ins, limit, language)
+    statement, template_params = _STATEMENTS[key]
+    # As the database driver is given a time (SQLite: text).
+    adapt = connections[records.db].ops.adapt_datetimefield_value
+    stand_in_time, now = adapt(STAND_IN_TIME), adapt(timezone.now())
+    params = []
+    for param in template_params:
+        if param == stand_in_time:
+            param = now
+        elif isinstance(param, str) and "zzstandin" in param:
+            for position, term in enumerate(terms):
+                param = param.replace(_stand_in(position), term.word)
+        params.append(param)
+    return _run(records, statement, params)
+
+
+def _first_in_index_order(records, order_column: str, limit: int) -> tuple[str, tuple]:
+    """The SQL of the first ``limit`` of ``records`` in the model's order, read from a RUM index in the order of
+    ``order_column`` (the model's first ordering key), then sorted by the model's other keys.
+
+    Only the matches up to the page's last order value (WITH TIES: all of them that share it) are read from
+    the table, however many there are.
+    """
+    model = records.model
+    distance = OrderDistance(StoredColumn(order_column, IntegerField()))
+    sql, params = records.annotate(search_distance=distance).order_by("search_distance").query.sql_with_params()
+    quote = connections[records.db].ops.quote_name
+    ties = []
+    for name in (*model._meta.ordering[1:], "pk"):
+        field = model._meta.pk if name == "pk" else model._meta.get_field(name.removeprefix("-"))
+        ties.append(f"{quote(field.column)} {'DESC' if name.startswith('-') else 'ASC'} NULLS LAST")
+    # Django's own SQL; values are parameters.
+    statement = (
+        f"SELECT * FROM ({sql} FETCH FIRST {int(limit)} ROWS WITH TIES) AS page "  # noqa: S608
+        f"ORDER BY search_distance, {', '.join(ties)} LIMIT {int(limit)}"
+    )
+    return statement, params
+
+
+def _first_through_page_index(records, page_index: str, ordering: list, limit: int, rank: int) -> tuple[str, tuple]:
+    """The SQL of the first ``limit`` of ``records`` in ``ordering`` on SQLite: chosen by the columns of
+    ``page_index`` alone (the model's order, its publication and language), then read whole.
+
+    SQLite would otherwise read every match's whole row (summaries, full text) to sort the matches. It
+    takes the primary key to look a match up by id even where this narrower index holds all it needs, so
+    the statement names the index.
+    """
+    model = records.model
+    table = connections[records.db].ops.quote_name(model._meta.db_table)
+    sql, params = records.order_by(*ordering).values("pk")[:limit].query.sql_with_params()
+    # Django's own SQL, whose first FROM is the model's table; the index name is ours.
+    sql = sql.replace(f"FROM {table}", f'FROM {table} INDEXED BY "{page_index}"', 1)
+    page = model._default_manager.db_manager(records.db).filter(pk__in=RawSQL(sql, params))  # noqa: S611
+    page = page.annotate(search_rank=Value(rank)).order_by(*ordering)
+    return page.query.sql_with_params()
 
 
 def highlight(text: str, words: list[str]) -> SafeString:
@@ -456,10 +644,7 @@ def search(query: str, *, per_type: int = RESULTS_PER_TYPE) -> list[SearchResult
     marked = list(dict.fromkeys([*words, *(stem for word in words if len(stem := search_text.stem(word)) >= 3)]))
     results = []
     for scope in SCOPES:
-        records = scope.model.objects.published()
-        if scope.related:
-            records = records.select_related(*scope.related)
-        for record in ranked(records, query, limit=per_type, language=language):
+        for record in _published_ranked(scope, query, limit=per_type, language=language):
             title = scope.title_of(record)
             snippet = excerpt(scope.snippet_of(record), marked)
             results.append(

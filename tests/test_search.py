@@ -11,11 +11,13 @@ from http import HTTPStatus
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
+from chairmanship import search as search_module
 from chairmanship.models import Document, Initiative
-from chairmanship.search import highlight, matching, ranked, search
+from chairmanship.search import highlight, learn_ordered_indexes, matching, ranked, search
 from tests.factories import ChairmanshipFactory, DocumentFactory, InitiativeFactory, StateFactory, SummitFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("generous_api_rates")]
@@ -174,6 +176,18 @@ def test_results_follow_a_bulk_update_and_a_publication():
     Document.objects.update(status="published", published_at=Document.objects.get().updated_at)
     assert [result.title for result in search("energy")] == ["Plan"]
     assert search("water") == []
+
+
+def test_a_scheduled_record_is_found_once_its_time_has_come(monkeypatch):
+    later = timezone.now() + datetime.timedelta(days=1)
+    DocumentFactory(title="Water plan")
+    DocumentFactory(title="Water club", published_at=later - datetime.timedelta(hours=1))
+    assert [result.title for result in search("water")] == ["Water plan"]
+
+    monkeypatch.setattr(timezone, "now", lambda: later)
+
+    assert [result.title for result in search("water")] == ["Water club", "Water plan"]
+    assert [result.title for result in search("club")] == ["Water club"]
 
 
 def test_a_deleted_record_is_no_longer_found():
@@ -510,3 +524,80 @@ def test_a_result_still_in_english_on_a_russian_search_page_is_marked_for_screen
 
     assert re.search(r'<a class="record__title" href="/ru/documents/english-only/" lang="en">', english_only)
     assert re.search(r'<a class="record__title" href="/ru/documents/both/">Энергетическая <mark>хартия', translated)
+
+
+# --- The plans --------------------------------------------------------------------------------------------------
+
+# Migration 0014's indexes that let a page of matches be found without reading every match's row, and what
+# the statement says when it reads through them.
+PAGE_INDEXES = {
+    "postgresql": ([f"chairmanship_document_search_order_{language}" for language in ("en", "ru", "zh_hans")], "<=|"),
+    "sqlite": (["chairmanship_document_search_page"], "INDEXED BY"),
+}
+
+
+@pytest.fixture
+def page_indexes(monkeypatch):
+    """Migration 0014's indexes, which this database has; the test may drop them (its transaction is rolled
+    back) and the plans learnt meanwhile are forgotten after it."""
+    monkeypatch.setattr(search_module, "_ORDERED_INDEXES", {})
+    learn_ordered_indexes(connection)
+    names, _mark = PAGE_INDEXES[connection.vendor]
+    if not set(names) <= search_module.ordered_indexes(connection):
+        pytest.skip("this PostgreSQL has no RUM extension (Debian: postgresql-<version>-rum)")
+    return names
+
+
+def drop_indexes(names):
+    with connection.cursor() as cursor:
+        for name in names:
+            cursor.execute(f"DROP INDEX {name}")
+    learn_ordered_indexes(connection)
+
+
+def found_in(language: str, query: str, limit: int) -> tuple[list, list, bool]:
+    """A page of documents, the search page's results, and whether the documents were read through 0014's
+    indexes."""
+    with translation.override(language), CaptureQueriesContext(connection) as queries:
+        documents = [
+            (document.title, document.search_rank)
+            for document in ranked(Document.objects.published(), query, limit=limit)
+        ]
+        through_page_index = PAGE_INDEXES[connection.vendor][1] in queries[-1]["sql"]
+        results = [(result.kind, result.title) for result in search(query, per_type=limit)]
+    return documents, results, through_page_index
+
+
+def test_with_or_without_the_page_indexes_search_finds_the_same_records_in_the_same_order(page_indexes):
+    """0014's indexes (PostgreSQL's RUM extension, SQLite's narrow index) only make a common word's first page
+    cheaper: the plan a database without them takes finds the same records, ranked alike, in every language."""
+    dates = [datetime.date(2024, 7, 4), None, datetime.date(2019, 6, 15), datetime.date(2024, 7, 4)]
+    for n in range(24):
+        place = n % 3  # the word in the title, the summary or the full text only
+        letter = "kdpagmbqhenclrfjosiwtuvx"[n]  # titles sort apart from the order they were made in
+        DocumentFactory(
+            title=f"{'Water ' if place == 0 else ''}{letter} record",
+            title_ru=f"Вода water {letter}" if n % 4 == 0 else ("Запись" if n % 5 == 0 else ""),
+            title_zh_hans=f"水 water {letter}" if n % 6 == 0 else "",
+            summary="On water." if place == 1 else "Nothing here.",
+            full_text="Water again." if place == 2 else "",
+            date=dates[n % len(dates)],
+        )
+    DocumentFactory(title="Water draft", status="draft")
+    cases = [
+        (language, query, limit)
+        for language in ("en", "ru", "zh-hans")
+        for query in ("water", "wat")
+        for limit in (4, 25)
+    ]
+
+    with_indexes = {case: found_in(*case) for case in cases}
+    drop_indexes(page_indexes)
+    without_indexes = {case: found_in(*case) for case in cases}
+
+    assert all(through for _documents, _results, through in with_indexes.values())
+    assert not any(through for _documents, _results, through in without_indexes.values())
+    for case in cases:
+        assert with_indexes[case][:2] == without_indexes[case][:2], case
+    assert len(with_indexes[("en", "water", 25)][0]) == 24
+    assert [rank for _title, rank in with_indexes[("en", "water", 25)][0]] == [3] * 8 + [2] * 8 + [1] * 8

@@ -6,7 +6,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("chairmanship", "0012_search_per_language"),
+        ("chairmanship", "0014_search_newest_first"),
     ]
 
     operations = [
