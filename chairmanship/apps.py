@@ -9,7 +9,7 @@ class ChairmanshipConfig(AppConfig):
     def ready(self):
         from chairmanship import cache, search, search_text
 
-        # Any change to archive content invalidates every cached public response.
+        # A change to archive content invalidates the cached answers that show it (chairmanship.tags).
         cache.connect_signals(self.get_models())
         # The search indexes that need Python to prepare their words follow every save.
         search_text.connect_signals(self.get_models())
