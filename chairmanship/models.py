@@ -263,6 +263,33 @@ def read_plan(method):
     return planned
 
 
+@functools.cache
+def _choice_labels(field) -> dict | None:
+    """A choice field's labels by value (still lazy, so each read is in the active language); None when a
+    value cannot be a dictionary key."""
+    try:
+        return dict(field.flatchoices)
+    except TypeError:
+        return None
+
+
+class ChoiceLabels:
+    """``get_<field>_display()`` by one dictionary look-up.
+
+    Django's own builds a dictionary of every choice on each call, hashing each lazy label, which translates it:
+    a list of documents spent more time translating the labels it did not show than rendering itself.
+    """
+
+    def _get_FIELD_display(self, field):
+        labels = _choice_labels(field)
+        value = getattr(self, field.attname)
+        try:
+            label = labels[value]
+        except (KeyError, TypeError):  # no such choice, an unhashable value, or no dictionary (labels is None)
+            return super()._get_FIELD_display(field)
+        return str(label)
+
+
 class KeptInEnglish:
     """Saves a translated record with English active, so each translated field's own column (``title``, beside
     ``title_en``...) always holds the English text, whatever language the request that saved it speaks."""
@@ -829,7 +856,7 @@ class Topic(KeptInEnglish, models.Model):
         return (self.slug,)
 
 
-class Publishable(KeptInEnglish, models.Model):
+class Publishable(ChoiceLabels, KeptInEnglish, models.Model):
     """Editorial state shared by every public-facing model."""
 
     status = models.CharField(
@@ -970,7 +997,7 @@ class State(Publishable):
         return slug_path("chairmanship:state_detail", self.slug)
 
 
-class Membership(models.Model):
+class Membership(ChoiceLabels, models.Model):
     """One period of one status of a state. Periods run from start up to, not including, end."""
 
     state = models.ForeignKey(State, on_delete=models.CASCADE, related_name="memberships")
@@ -1264,7 +1291,7 @@ class Initiative(Publishable):
         return slug_path("chairmanship:initiative_detail", self.slug)
 
 
-class KeyFigure(KeptInEnglish, models.Model):
+class KeyFigure(ChoiceLabels, KeptInEnglish, models.Model):
     """A number the sources report about a chairmanship or a summit, with its unit and qualifier."""
 
     slug = models.SlugField(max_length=120, unique=True)
