@@ -15,13 +15,14 @@ FIND_PYTHON = for candidate in $(PYTHON_CANDIDATES); do \
 	  if $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	    command -v $$candidate; exit 0; fi; done; exit 1
 
-.PHONY: help venv run serve test lint load bench bench-smoke postgresql-rum audit clean messages
+.PHONY: help venv run serve test lint load bench bench-smoke postgresql-rum profile audit clean messages
 
 help:
 	@echo "make run    set up .venv, migrate, load the curated fixtures and serve http://$(HOST):$(PORT)/"
 	@echo "make test   set up .venv and run the whole test suite (DATABASE_URL=postgres://... for PostgreSQL)"
 	@echo "make serve  the production stack locally: collectstatic, WhiteNoise, gunicorn, DEBUG off"
 	@echo "make bench  benchmark the production stack on 100 000 synthetic documents (PostgreSQL, Redis, wrk)"
+	@echo "make profile  where an uncached page's time goes, per page type (PostgreSQL, pyinstrument)"
 	@echo "make lint   ruff check and the migrations check"
 	@echo "make messages  refresh the Russian and Chinese interface catalogues (locale/) and compile them"
 
@@ -81,6 +82,13 @@ postgresql-rum:
 	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "postgresql-$$major-rum" >/dev/null; \
 	    else echo "postgresql-$$major-rum is not installed: search on PostgreSQL takes its slower plan."; fi; \
 	  fi
+
+# Where the time of an uncached page goes: the benchmark's dataset in a PostgreSQL database of its own
+# (PROFILE_DATABASE, default sco_profile; filled once, reused after), each page type requested in-process
+# with DEBUG and the page cache off, timed, then profiled with pyinstrument (bench/profile.py; PROFILE_ARGS
+# passes options, e.g. PROFILE_ARGS="--only search --tree"). bench/PROFILE.md keeps the findings.
+profile: $(VENV)/.installed
+	$(PY) bench/profile.py $(PROFILE_ARGS)
 
 test: $(VENV)/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)

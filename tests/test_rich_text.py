@@ -88,6 +88,32 @@ def test_the_stored_html_follows_every_way_a_record_is_saved():
     assert State.objects.get(slug="loaded").summary_html == "<p>From a <em>fixture</em>.</p>"
 
 
+def test_a_summary_changed_in_bulk_shows_its_new_text_on_the_page(client):
+    changed = DocumentFactory(summary="Old *text*.")
+    untouched = DocumentFactory(summary="Other *text*.")
+
+    Document.objects.filter(pk=changed.pk).update(summary="New *text*.", summary_ru="Новый *текст*.")
+    response = client.get(changed.get_absolute_url())
+    russian = client.get(f"/ru{changed.get_absolute_url()}")
+
+    html = response.content.decode()
+    assert "<p>New <em>text</em>.</p>" in html and 'content="New text."' in html
+    assert "Old" not in html
+    assert "<p>Новый <em>текст</em>.</p>" in russian.content.decode()
+    untouched.refresh_from_db()
+    assert untouched.summary_html == "<p>Other <em>text</em>.</p>"
+
+
+def test_records_updated_together_get_their_new_html():
+    first, second = SummitFactory(summary="One."), SummitFactory(summary="Two.")
+    first.summary, second.summary = "One *again*.", "Two *again*."
+
+    Summit.objects.bulk_update([first, second], ["summary"])
+
+    assert Summit.objects.get(pk=first.pk).summary_html == "<p>One <em>again</em>.</p>"
+    assert Summit.objects.get(pk=second.pk).summary_excerpt == "Two again."
+
+
 def test_the_migration_fills_the_html_of_records_stored_before_it():
     chairmanship = ChairmanshipFactory(summary="A *busy* year.", priorities="- *Security*")
     document = DocumentFactory(summary="A *declaration*.", full_text="*Text*")
