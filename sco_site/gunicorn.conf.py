@@ -17,3 +17,13 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 wsgi_app = "sco_site.wsgi:application"
+
+
+def post_worker_init(worker):
+    """The app's own objects (Django, its settings, URL patterns, templates, translations) live as long as the
+    worker: moved out of the collector's sight, so that collecting a request's garbage does not walk them again
+    (the collector took 6-10% of an uncached request's time, bench/PROFILE.md)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
