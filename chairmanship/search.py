@@ -35,6 +35,7 @@ Where those indexes are missing (PostgreSQL without the extension) the plan of 0
 """
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 from typing import ClassVar
@@ -503,13 +504,45 @@ def _tiers_statement(queryset, scope, matcher, terms: list[Term], limit: int, la
     return " UNION ALL ".join(selects) + f" LIMIT {int(limit)}", params
 
 
-def _run(queryset, statement: str, params: list) -> list:
+def _run(queryset, statement: str, params: list, related: tuple[str, ...] = ()) -> list:
     records = list(queryset.model._default_manager.db_manager(queryset.db).raw(statement, params))
+    for name in related:
+        _attach_related(records, queryset, name)
     records.sort(key=lambda record: -record.search_rank)
     return records
 
 
-# The search page's statements (but for a table read with its related records), by model, database, language,
+def _related_column(name: str, position: int) -> str:
+    return f"search_{name}_{position}"
+
+
+def _with_related_columns(queryset, related: tuple[str, ...]):
+    """``queryset`` with every column of each of its ``related`` records (foreign keys) beside its own, as
+    ``select_related()`` joins them, for ``_run`` to rebuild the related records from: a raw statement cannot
+    select them related."""
+    for name in related:
+        model = queryset.model._meta.get_field(name).related_model
+        columns = {
+            _related_column(name, position): F(f"{name}__{field.attname}")
+            for position, field in enumerate(model._meta.concrete_fields)
+        }
+        queryset = queryset.annotate(**columns)
+    return queryset
+
+
+def _attach_related(records: list, queryset, name: str) -> None:
+    """Each record's ``name`` record, rebuilt from the columns ``_with_related_columns`` added, as if selected
+    related."""
+    field = queryset.model._meta.get_field(name)
+    model = field.related_model
+    attnames = [related.attname for related in model._meta.concrete_fields]
+    for record in records:
+        values = [record.__dict__.pop(_related_column(name, position)) for position in range(len(attnames))]
+        related = None if values[0] is None else model.from_db(queryset.db, attnames, values)
+        field.set_cached_value(record, related)
+
+
+# The search page's statements, by model, database, language,
 # plan and the query's shape (its number of terms, and which match as a prefix). Building one through the ORM
 # costs far more than running it, so each is built once, with stand-in words and a stand-in publication time,
 # and then run with the query's words and the time of the search. A word is letters and digits only (``query_words``), which
@@ -524,12 +557,9 @@ def _stand_in(position: int) -> str:
 
 def _published_ranked(scope: "Scope", query: str, *, limit: int, language: str) -> list:
     """``ranked(scope.model.objects.published(), query)``, from a statement built once per shape of query."""
-    records = scope.model.objects.published()
-    if scope.related:
-        records = records.select_related(*scope.related)
+    # The statement holds the rule of publication (``published()``); this only names the model and database.
+    records = scope.model.objects.all()
     matcher = scope.matcher(records, language)
-    if scope.related:
-        return ranked(records, query, limit=limit, language=language)  # its related records come joined
     terms = query_terms(query_words(query, language), stemmed=matcher.stemmed)
     if not terms:
         return []
@@ -540,6 +570,7 @@ def _published_ranked(scope: "Scope", query: str, *, limit: int, language: str) 
         stand_ins = [Term(_stand_in(position), term.prefix) for position, term in enumerate(terms)]
         template = scope.model.objects.published(at=STAND_IN_TIME)
         if isinstance(matcher, ContainsMatcher):
+            template = _with_related_columns(template, scope.related)
             _STATEMENTS[key] = _small_table_page(template, scope, matcher, stand_ins, limit).query.sql_with_params()
         else:
             _STATEMENTS[key] = _tiers_statement(template, scope, matcher, stand_ins, limit, language)
@@ -555,7 +586,7 @@ def _published_ranked(scope: "Scope", query: str, *, limit: int, language: str) 
             for position, term in enumerate(terms):
                 param = param.replace(_stand_in(position), term.word)
         params.append(param)
-    return _run(records, statement, params)
+    return _run(records, statement, params, scope.related)
 
 
 def _first_in_index_order(records, order_column: str, limit: int) -> tuple[str, tuple]:
@@ -599,6 +630,13 @@ def _first_through_page_index(records, page_index: str, ordering: list, limit: i
     return page.query.sql_with_params()
 
 
+@functools.lru_cache(maxsize=256)
+def _marked_pattern(words: tuple[str, ...]) -> re.Pattern:
+    # Longest first, so the longer of two overlapping words is the one marked.
+    alternatives = sorted(words, key=len, reverse=True)
+    return re.compile("(?:" + "|".join(re.escape(word) for word in alternatives) + ")" + WORD_REST, re.IGNORECASE)
+
+
 def highlight(text: str, words: list[str]) -> SafeString:
     """``text`` as safe HTML with every occurrence of ``words`` wrapped in <mark>, to the end of the word
     it starts (a stem marks the word it was found in: "соглашен" marks "Соглашение"; Chinese, written
@@ -609,11 +647,8 @@ def highlight(text: str, words: list[str]) -> SafeString:
     """
     if not words:
         return escape(text)
-    # Longest first, so the longer of two overlapping words is the one marked.
-    alternatives = sorted(words, key=len, reverse=True)
-    pattern = re.compile("(?:" + "|".join(re.escape(word) for word in alternatives) + ")" + WORD_REST, re.IGNORECASE)
     pieces, position = [], 0
-    for match in pattern.finditer(text):
+    for match in _marked_pattern(tuple(words)).finditer(text):
         pieces.append(escape(text[position : match.start()]))
         pieces.append(f"<mark>{escape(match.group())}</mark>")
         position = match.end()
@@ -624,8 +659,10 @@ def highlight(text: str, words: list[str]) -> SafeString:
 def excerpt(text: str, words: list[str], length: int = SNIPPET_LENGTH) -> str:
     """A stretch of ``text`` around the first matched word, so the reader sees why it matched."""
     text = " ".join(text.split())
+    if len(text) <= length:
+        return text  # shown whole
     lowered = text.casefold()
-    positions = [lowered.find(word) for word in words if lowered.find(word) >= 0]
+    positions = [position for word in words if (position := lowered.find(word)) >= 0]
     if not positions or min(positions) < length // 2:
         return Truncator(text).chars(length)
     start = text.rfind(" ", 0, min(positions) - length // 3) + 1

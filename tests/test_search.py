@@ -444,7 +444,8 @@ def test_a_deleted_record_leaves_every_language_index():
 def test_a_search_page_in_another_language_costs_one_query_per_content_type_however_many_match(
     client, django_assert_num_queries, address, query
 ):
-    """Guards against a query per result (or per language) on the Russian and Chinese search pages."""
+    """Guards against a query per result (or per language) on the Russian and Chinese search pages, and a
+    query per chairmanship for the state its title names."""
 
     def add(count):
         for _ in range(count):
@@ -452,7 +453,8 @@ def test_a_search_page_in_another_language_costs_one_query_per_content_type_howe
             DocumentFactory(title="Agreement")  # found through its English text in neither language
             InitiativeFactory(title="Agreement", summary_ru="Соглашение", summary_zh_hans="协定")
             SummitFactory(theme="Agreement", theme_ru="Соглашение", theme_zh_hans="协定")
-            StateFactory(short_name="Agreement", short_name_ru="Соглашение", short_name_zh_hans="协定")
+            state = StateFactory(short_name="Agreement", short_name_ru="Соглашение", short_name_zh_hans="协定")
+            ChairmanshipFactory(state=state)  # its title names its state
 
     for count in (1, 19):
         add(count)
