@@ -26,6 +26,7 @@ the tags of the records that went live are invalidated. If the cache is down the
 """
 
 import contextlib
+import contextvars
 import datetime
 import hashlib
 import logging
@@ -271,9 +272,25 @@ def tag_times(names) -> dict:
     return {name: found.get(TAG_PREFIX + name) for name in names}
 
 
+_bulk_change: contextvars.ContextVar[bool] = contextvars.ContextVar("archive_bulk_change", default=False)
+
+
+@contextlib.contextmanager
+def one_change_for_all():
+    """For loads that write thousands of records (fixtures, restores): no record's change is recorded on its
+    own; the caller invalidates everything once it is done (``bump_content_version``)."""
+    token = _bulk_change.set(True)
+    try:
+        yield
+    finally:
+        _bulk_change.reset(token)
+
+
 def record_change(names, *, go_live: float | None = None) -> None:
     """Invalidates ``names`` at once and again after the commit, counts the change in the database, and purges
     a shared HTTP cache in front. A change the cache could not be told about raises the generation."""
+    if _bulk_change.get():
+        return
     with contextlib.suppress(CacheUnavailable):
         invalidate(names)
 

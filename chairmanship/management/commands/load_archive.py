@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError, transaction
 
+from chairmanship import cache as archive_cache
 from chairmanship.cache import bump_content_version
 from chairmanship.models import PublicationStatus, Publishable
 from chairmanship.publication import publication_problems
@@ -117,7 +118,7 @@ class Command(BaseCommand):
         totals = []
         written_keys = {}
         try:
-            with transaction.atomic():
+            with transaction.atomic(), archive_cache.one_change_for_all():
                 for path in paths:
                     totals.append((path.name, *load_file(path, update=update, written_keys=written_keys)))
         except FixtureRecordError as error:

@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError, transaction
 
+from chairmanship import cache as archive_cache
 from chairmanship.cache import bump_content_version
 from chairmanship.management.commands.backup import (
     DATA_NAME,
@@ -207,7 +208,7 @@ class Command(BaseCommand):
             except OSError as error:
                 raise CommandError(f"Nothing was restored: the archive could not be unpacked ({error}).") from error
             try:
-                with transaction.atomic():
+                with transaction.atomic(), archive_cache.one_change_for_all():
                     call_command("loaddata", str(data_path), verbosity=0)
                     self.check_counts(backup.manifest["counts"])
                     for name in backup.media_names:
