@@ -3,7 +3,7 @@
 - **A read's ETag is derived from what it shows**, so it changes whenever anything in the body can change:
   a renamed topic, an edited signatory state, an unpublished summit, a record joining or leaving a list.
   Pages (and anything else without a tag of its own) are tagged by a digest of their bytes; API answers by
-  a digest of their data and media type (``read_etag``), remembered per content version
+  a digest of their data and media type (``read_etag``), remembered until what they show changes
   (``chairmanship.cache.cached_for_content``) so that a client holding the current tag is answered before any query.
   An answer about one record puts the record's own tag first: ``"<pk>-<version>-<digest>"``. The digest
   includes the answer's language, so the same record read in Russian and in English has two tags, even where

@@ -1,7 +1,7 @@
 """``/healthz``, and the one answer the site gives while its database cannot be reached.
 
 ``database_unavailable`` is the single 503 of pages, the API and ``/healthz``: the pipeline's middleware
-calls it for a view that lost the database, the page cache when it cannot read the content version, the
+calls it for a view that lost the database, the page cache when it cannot read the cache generation, the
 API's exception handler leaves database errors to the middleware, and ``/healthz`` reports through it.
 """
 
