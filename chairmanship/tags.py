@@ -255,7 +255,6 @@ def tags_for_change(record, *, created: bool = False, deleted: bool = False) -> 
 def tags_for_relation_change(instance, model, pk_set, reverse: bool) -> set[str]:
     """The tags a many-to-many change invalidates: both sides' records, their lists and their pages' lists."""
     tags = {record_tag(instance), list_tag(type(instance)), related_tag(type(instance), instance.pk)}
-    tags.add(list_tag(model))
     # Lists filtered by a choice: the instance's own values, and every value of the records on the other side.
     for parameter, field_name in CHOICE_FILTERS.get(instance._meta.model_name, {}).items():
         tags.add(choice_tag(type(instance), parameter, getattr(instance, field_name)))
@@ -264,7 +263,10 @@ def tags_for_relation_change(instance, model, pk_set, reverse: bool) -> set[str]
     for pk in pk_set or ():
         tags |= {record_tag(model, pk), related_tag(model, pk)}
     if pk_set is None:  # cleared: every record of the other side may have lost a link
-        tags.add(public_tag(model))
+        tags |= {list_tag(model), public_tag(model)}
+    elif not CHOICE_FILTERS.get(instance._meta.model_name) and CHOICE_FILTERS.get(model._meta.model_name):
+        # Linked from the small side (a topic's documents): the large side's lists filtered by the link move.
+        tags.add(list_tag(model))
     return tags
 
 
