@@ -356,10 +356,10 @@ def record_deleted(sender, instance, **kwargs):
     record_change(tags.tags_for_change(instance, deleted=True))
 
 
-def relation_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
+def relation_changed(sender, instance, action, model, pk_set, **kwargs):
     if action.startswith("pre"):
         return  # a many-to-many change counts once, when it is done
-    record_change(tags.tags_for_relation_change(instance, model, pk_set, reverse))
+    record_change(tags.tags_for_relation_change(instance, model, pk_set))
 
 
 def connect_signals(models) -> None:

@@ -24,8 +24,6 @@ import contextlib
 import contextvars
 from dataclasses import dataclass, field
 
-from django.db import models
-
 ARCHIVE = "archive"
 # The models with large lists (100 000 documents): a change of their text alone leaves lists where they are.
 # Every change to any other model counts as moving it in its lists; they are small and rarely edited.
@@ -252,7 +250,7 @@ def tags_for_change(record, *, created: bool = False, deleted: bool = False) -> 
     return tags
 
 
-def tags_for_relation_change(instance, model, pk_set, reverse: bool) -> set[str]:
+def tags_for_relation_change(instance, model, pk_set) -> set[str]:
     """The tags a many-to-many change invalidates: both sides' records, their lists and their pages' lists."""
     tags = {record_tag(instance), list_tag(type(instance)), related_tag(type(instance), instance.pk)}
     # Lists filtered by a choice: the instance's own values, and every value of the records on the other side.
@@ -283,7 +281,3 @@ def forget_loaded(record) -> None:
             for f in record._meta.concrete_fields
             if f.attname in record.__dict__
         }
-
-
-def is_model(value) -> bool:
-    return isinstance(value, type) and issubclass(value, models.Model)

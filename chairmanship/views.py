@@ -58,9 +58,6 @@ class ShowsListsMixin:
         return super().get(request, *args, **kwargs)
 
 
-RELATED_LISTS = tags.RELATED_LISTS
-
-
 class PublishedMixin:
     """Restricts a generic view to the public subset of its model."""
 
@@ -141,7 +138,7 @@ def _summit_facts(summit) -> dict:
 
 class HomeView(ShowsListsMixin, TemplateView):
     template_name = "chairmanship/home.html"
-    shows = ("document", "initiative", *RELATED_LISTS)
+    shows = ("document", "initiative", *tags.RELATED_LISTS)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -387,7 +384,7 @@ class FacetedListMixin(ShowsListsMixin):
         facets = archive_cache.cached_for_content(
             f"facets:{self.model._meta.model_name}:{get_language()}",
             lambda: facet_counts(self.model.objects.published()),
-            shows=(tags.list_tag(self.model), *RELATED_LISTS),
+            shows=(tags.list_tag(self.model), *tags.RELATED_LISTS),
             stale_ok=True,
         )
         chosen = self.request.GET
