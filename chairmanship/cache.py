@@ -463,7 +463,9 @@ def lookup_page(key: str):
     entry = found.get(key)
     state = freshness(entry, generation) if isinstance(entry, Kept) else "missing"
     # A page whose summaries are due is made again by the worker that takes the lock; the others serve it.
-    if state in ("fresh", "late") or (state == "due" and not cache_call(cache.add, f"{key}:refreshing", 1, 30)):
+    if state in ("fresh", "late") or (
+        state == "due" and not cache_call(cache.add, f"{key}:refreshing", 1, REFRESH_LOCK_SECONDS)
+    ):
         return entry.value, None, generation
     return None, _now_tick(found), generation
 
