@@ -516,6 +516,58 @@ def cached_for_content(name: str, compute, *, shows=(), stale_ok: bool = False):
     return value
 
 
+def cached_per_record(name: str, ids: list, make) -> dict:
+    """Pieces made from one record each (a list's rows, rendered), by record id, each kept until what it was made
+    from changes, like ``cached_for_content``'s values. A whole list costs two cache reads; ``make(ids)`` makes
+    the pieces not kept (or no longer fresh) and returns ``{id: (piece, the tags it shows)}``. A list re-made
+    after a change (a new document heads every archive page) re-renders only the rows that changed."""
+    keys = {pk: derived_key(f"{name}:{pk}") for pk in ids}
+    try:
+        found = cache_call(cache.get_many, [VERSION_KEY, CLOCK_KEY, *keys.values()])
+        generation = _generation_from(found.get(VERSION_KEY))
+        started = _now_tick(found)
+        entries = {
+            pk: entry
+            for pk, key in keys.items()
+            if isinstance(entry := found.get(key), Kept) and entry.generation == generation
+        }
+        now = tag_times(set().union(*(entry.names for entry in entries.values())))
+    except CacheUnavailable:
+        return {pk: piece for pk, (piece, _shows) in make(ids).items()}
+    pieces = {}
+    for pk, entry in entries.items():
+        if not _moved(entry.seen, now, entry.made_at):
+            tags.show(*entry.seen)
+            pieces[pk] = entry.value
+    missing = [pk for pk in ids if pk not in pieces]
+    if not missing:
+        return pieces
+    made = make(missing)
+    with contextlib.suppress(CacheUnavailable):
+        seen = tag_times({tags.ARCHIVE}.union(*(shows for _piece, shows in made.values())))
+        made_wall = wall_clock()
+        cache_call(
+            cache.set_many,
+            {
+                keys[pk]: Kept(
+                    piece,
+                    {tag: seen[tag] for tag in {*shows, tags.ARCHIVE}},
+                    {},
+                    started,
+                    started,
+                    generation,
+                    made_wall,
+                )
+                for pk, (piece, shows) in made.items()
+            },
+            PAGE_TIMEOUT,
+        )
+    for pk, (piece, shows) in made.items():
+        tags.show(*shows)
+        pieces[pk] = piece
+    return pieces
+
+
 def derived_key(name: str) -> str:
     return f"archive:derived:{translation.get_language()}:{name}"
 

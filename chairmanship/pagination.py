@@ -1,6 +1,7 @@
 """Pagination that stays fast at any depth of a large archive."""
 
 import hashlib
+from collections.abc import Sequence
 
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
@@ -45,9 +46,7 @@ class ArchivePaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        ids = self.ids_between(bottom, top)
-        records = {record.pk: record for record in self.object_list.filter(pk__in=ids)}
-        return self._get_page([records[pk] for pk in ids if pk in records], number, self)
+        return self._get_page(PageRecords(self.ids_between(bottom, top), self.object_list), number, self)
 
     def ids_between(self, bottom: int, top: int) -> list:
         ordered_ids = self.object_list.values_list("pk", flat=True)
@@ -68,6 +67,33 @@ class ArchivePaginator(Paginator):
             )
             ids += block_ids[max(bottom - start, 0) : max(top - start, 0)]
         return ids
+
+
+class PageRecords(Sequence):
+    """A page's records in the list's order, read (one query by id) only when something reads them: a page whose
+    rows are all kept rendered (``{% record_rows %}``) reads none."""
+
+    def __init__(self, ids: list, queryset):
+        self.ids = ids
+        self.queryset = queryset
+
+    def fetch(self, ids) -> list:
+        """The records of ``ids`` (some of the page's), in the page's order."""
+        found = {record.pk: record for record in self.queryset.filter(pk__in=ids)} if ids else {}
+        return [found[pk] for pk in ids if pk in found]
+
+    @cached_property
+    def records(self) -> list:
+        return self.fetch(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        return self.records[index]
+
+    def __iter__(self):
+        return iter(self.records)
 
 
 # Query parameters that choose a page of a list or its order, not its records.

@@ -182,6 +182,31 @@ def _foreign_keys(model) -> list[tuple[str, str]]:
     return cached
 
 
+def record_tags(record) -> set[str]:
+    """A loaded record's own tag and the tags of the records its foreign keys point at, shown or not."""
+    model = type(record)
+    found = {f"{model._meta.model_name}-{record.pk}"}
+    for attname, target in _foreign_keys(model):
+        value = record.__dict__.get(attname)
+        if value is not None:
+            found.add(f"{target}-{value}")
+    return found
+
+
+def loaded_with(record) -> set[str]:
+    """The tags of ``record`` and of the related records loaded with it (``select_related``, ``with_public``):
+    what a piece rendered from it alone shows (``cache.cached_per_record``)."""
+    found, visited, waiting = set(), set(), [record]
+    while waiting:
+        current = waiting.pop()
+        if id(current) in visited:  # a related record's cache points back at the record
+            continue
+        visited.add(id(current))
+        found |= record_tags(current)
+        waiting += [related for related in current._state.fields_cache.values() if isinstance(related, ShownInPages)]
+    return found
+
+
 class ShownInPages:
     """A model whose loaded records tag the answer being made (``<model>-<pk>`` and the records it points at)."""
 
@@ -190,12 +215,7 @@ class ShownInPages:
         record = super().from_db(db, field_names, values, fetch_mode=fetch_mode)
         shown = _shown.get()
         if shown is not None:
-            name = cls._meta.model_name
-            shown.tags.add(f"{name}-{record.pk}")
-            for attname, target in _foreign_keys(cls):
-                value = record.__dict__.get(attname)
-                if value is not None:
-                    shown.tags.add(f"{target}-{value}")
+            shown.tags |= record_tags(record)
         return record
 
 

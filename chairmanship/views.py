@@ -5,12 +5,14 @@ can subclass a detail view, override ``get_queryset()`` alone, and keep the same
 """
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from urllib.parse import urlencode
 
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import quote_etag
@@ -379,40 +381,65 @@ class FacetedListMixin(ShowsListsMixin):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        # The counts cover the whole public archive, whatever is chosen: one computation per content change
-        # and language (the options are labelled in the reader's language).
-        facets = archive_cache.cached_for_content(
-            f"facets:{self.model._meta.model_name}:{get_language()}",
-            lambda: facet_counts(self.model.objects.published()),
-            shows=(tags.list_tag(self.model), *tags.RELATED_LISTS),
-            stale_ok=True,
-        )
         chosen = self.request.GET
-        form = self.filterset.form
+        # The filter form is the same for every page of one filtered list: rendered once per list, language and
+        # change of the counts, and kept with them (the rows are kept on their own: ``{% record_rows %}``).
+        filters = sorted((name, value) for name, value in chosen.lists() if name != "page")
+        digest = hashlib.sha256(repr((self.request.path, filters)).encode()).hexdigest()[:32]
         context.update(
+            filter_form=archive_cache.cached_for_content(
+                f"filter-form:{self.model._meta.model_name}:{digest}",
+                self.render_filter_form,
+                shows=self.facet_shows(),
+                stale_ok=True,
+            ),
             filterset=self.filterset,
-            filter_errors=[
-                (form[name].label if name in form.fields else name, error)
-                for name, errors in form.errors.items()
-                for error in errors
-            ],
-            filter_notes=self.unknown_choices(facets),
-            facets=[
-                {
-                    "name": name,
-                    "title": title,
-                    "options": [(option, option.value in chosen.getlist(name)) for option in facets[name]],
-                }
-                for name, title in self.facet_titles.items()
-                if facets[name]
-            ],
-            facet_counts=facets,
             is_filtered=any(key != "page" for key in chosen),
-            show_years=self.show_years,
-            default_ordering_label=self.default_ordering_label,
-            ordering_choices=[choice for choice in self.filterset.form.fields["ordering"].choices if choice[0] != ""],
         )
         return context
+
+    def facet_shows(self) -> tuple[str, ...]:
+        return (tags.list_tag(self.model), *tags.RELATED_LISTS)
+
+    def facet_counts(self) -> dict:
+        """The counts cover the whole public archive, whatever is chosen: one computation per content change
+        and language (the options are labelled in the reader's language)."""
+        return archive_cache.cached_for_content(
+            f"facets:{self.model._meta.model_name}:{get_language()}",
+            lambda: facet_counts(self.model.objects.published()),
+            shows=self.facet_shows(),
+            stale_ok=True,
+        )
+
+    def render_filter_form(self) -> str:
+        facets = self.facet_counts()
+        chosen = self.request.GET
+        form = self.filterset.form
+        return render_to_string(
+            "chairmanship/partials/filter_form.html",
+            {
+                "request": self.request,
+                "filter_errors": [
+                    (form[name].label if name in form.fields else name, error)
+                    for name, errors in form.errors.items()
+                    for error in errors
+                ],
+                "filter_notes": self.unknown_choices(facets),
+                "facets": [
+                    {
+                        "name": name,
+                        "title": title,
+                        "options": [(option, option.value in chosen.getlist(name)) for option in facets[name]],
+                    }
+                    for name, title in self.facet_titles.items()
+                    if facets[name]
+                ],
+                "is_filtered": any(key != "page" for key in chosen),
+                "show_years": self.show_years,
+                "default_ordering_label": self.default_ordering_label,
+                "ordering_choices": [choice for choice in form.fields["ordering"].choices if choice[0] != ""],
+            },
+        )
 
     def unknown_choices(self, facets) -> list[tuple[str, str]]:
         """(filter title, value) for each chosen related record that is not among the filter's options.
@@ -445,7 +472,14 @@ class DocumentListView(FacetedListMixin, PublishedMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["topic_chart"] = charts.documents_by_topic(context["facet_counts"]["topic"])
+        context["topic_chart"] = archive_cache.cached_for_content(
+            "topic-chart",
+            lambda: render_to_string(
+                "chairmanship/partials/chart.html", {"chart": charts.documents_by_topic(self.facet_counts()["topic"])}
+            ),
+            shows=self.facet_shows(),
+            stale_ok=True,
+        )
         return context
 
 

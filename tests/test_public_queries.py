@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from chairmanship import cache as archive_cache
 from chairmanship import models
 from chairmanship.cache import bump_content_version
 from chairmanship.models import Membership, MembershipStatus, State, Topic
@@ -231,6 +232,9 @@ def test_a_record_page_renders_the_same_rows_and_queries_at_20x_its_list_limit(
     assert "in the archive</a>" not in html
 
     add(19 * LIST_LIMIT)
+    # Adding them can take longer than the cache's copy of the generation is trusted: read it again now, as the
+    # first request did, so both requests count the same queries.
+    archive_cache.cache_generation()
     with django_assert_num_queries(len(at_1x)):
         html = client.get(url).content.decode()
 

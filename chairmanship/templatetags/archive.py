@@ -9,12 +9,15 @@ import json
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
+from django.template.loader import get_template
 from django.utils import dateformat
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import pgettext
 
-from chairmanship import languages, models
+from chairmanship import cache as archive_cache
+from chairmanship import languages, models, tags
+from chairmanship.pagination import PageRecords
 
 register = template.Library()
 
@@ -122,3 +125,24 @@ def percent_of(part: int, whole: int | None) -> int | None:
     if not whole:
         return None
     return min(100, round(100 * (part or 0) / whole))
+
+
+@register.simple_tag
+def record_rows(records, template_name: str, as_name: str, plan: str):
+    """``records``' list items, each rendered from ``template_name`` with the record as ``as_name``, and kept per
+    record and language until what it shows changes (``cache.cached_per_record``). ``plan`` names the query the
+    records come from (what is loaded with them, so what a row can show): rows of different plans are kept
+    apart. A page of the archive (``PageRecords``) reads from the database only the records whose rows it
+    must render again."""
+    item = get_template(template_name)
+    if isinstance(records, PageRecords):
+        ids, fetch = records.ids, records.fetch
+    else:
+        loaded = {record.pk: record for record in records}
+        ids, fetch = list(loaded), lambda wanted: [loaded[pk] for pk in wanted]
+
+    def render(wanted):
+        return {record.pk: (item.render({as_name: record}), tags.loaded_with(record)) for record in fetch(wanted)}
+
+    rows = archive_cache.cached_per_record(f"row:{plan}:{template_name}", ids, render)
+    return mark_safe("".join(rows[pk] for pk in ids if pk in rows))  # noqa: S308 (rendered by the templates)

@@ -1,0 +1,124 @@
+"""The archive's rows and filter form are kept rendered (``{% record_rows %}``, ``cache.cached_per_record``): a
+list made again after a change reads and renders only the rows that changed, and a row always shows what its
+record and the records it names show now."""
+
+import logging
+import re
+from http import HTTPStatus
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.factories import ChairmanshipFactory, DocumentFactory, InitiativeFactory, StateFactory, SummitFactory
+from tests.page_support import facet_total
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_page_cache(settings):
+    # Whole pages are not kept here: every request makes the page, from its kept rows where they are fresh.
+    settings.PAGE_CACHE = False
+
+
+def row_titles(response) -> list[str]:
+    return re.findall(r'<a class="record__title" href="[^"]*">([^<]*)</a>', response.content.decode())
+
+
+def test_a_page_made_again_reads_only_the_rows_that_changed(client, django_assert_num_queries):
+    documents = [DocumentFactory(title=f"Decision {n}", date=f"2024-07-{n + 1:02d}") for n in range(5)]
+    first = client.get("/documents/")
+    with django_assert_num_queries(0):
+        again = client.get("/documents/")
+    assert row_titles(again) == row_titles(first) == [f"Decision {n}" for n in reversed(range(5))]
+
+    documents[2].title = "Decision two, corrected"
+    documents[2].save()
+    # A title orders lists, so the list's total, ids and counts are made again; of its rows, only the one.
+    with CaptureQueriesContext(connection) as queries:
+        corrected = client.get("/documents/")
+    assert row_titles(corrected) == ["Decision 4", "Decision 3", "Decision two, corrected", "Decision 1", "Decision 0"]
+    rows_read = [query["sql"] for query in queries if '"chairmanship_document"."editor_note"' in query["sql"]]
+    assert len(rows_read) == 1 and f'"chairmanship_document"."id" IN ({documents[2].pk})' in rows_read[0]
+
+
+def test_a_row_shows_the_current_name_of_the_summit_it_names(client):
+    summit = SummitFactory(host_city="Astana")
+    DocumentFactory(title="Astana Declaration", summit=summit)
+    assert "Astana" in client.get("/documents/").content.decode().split("Astana Declaration", 1)[1]
+
+    summit.host_city = "Nur-Sultan"
+    summit.save()
+    row = client.get("/documents/").content.decode().split("Astana Declaration", 1)[1].split("</li>", 1)[0]
+    assert "Nur-Sultan" in row and "Astana" not in row
+
+
+def test_a_row_shows_the_current_name_of_a_record_named_through_another(client):
+    """An initiative's row names its chairmanship by its state: renaming the state refreshes the row."""
+    state = StateFactory(short_name="Kazakhstan")
+    InitiativeFactory(title="Energy corridor", chairmanship=ChairmanshipFactory(state=state))
+    assert "Kazakhstan 2023–2024 chairmanship" in client.get("/initiatives/").content.decode()
+
+    state.short_name = "Qazaqstan"
+    state.save()
+    html = client.get("/initiatives/").content.decode()
+    assert "Qazaqstan 2023–2024 chairmanship" in html and "Kazakhstan" not in html
+
+
+def test_a_summit_published_later_appears_in_the_rows_of_its_documents(client):
+    summit = SummitFactory(host_city="Tianjin", draft=True)
+    DocumentFactory(title="Tianjin Declaration", summit=summit)
+    assert "Tianjin" not in client.get("/documents/").content.decode().split("Tianjin Declaration", 1)[1]
+
+    summit.status, summit.published_at = "published", timezone.now()
+    summit.save()
+    assert "Tianjin" in client.get("/documents/").content.decode().split("Tianjin Declaration", 1)[1]
+
+
+def test_rows_are_kept_per_language(client):
+    DocumentFactory(title="Astana Declaration", title_ru="Астанинская декларация", document_type="declaration")
+    assert row_titles(client.get("/documents/")) == ["Astana Declaration"]
+    russian = client.get("/ru/documents/")
+    assert row_titles(russian) == ["Астанинская декларация"]
+    assert "Декларация" in russian.content.decode().split("Астанинская декларация", 1)[1]  # its type, in Russian
+    assert row_titles(client.get("/documents/")) == ["Astana Declaration"]
+
+
+def test_the_rows_of_a_summit_page_do_not_take_the_archives(client):
+    """The same document is listed on its summit's page without the summit's name, in the archive with it."""
+    summit = SummitFactory(host_city="Astana")
+    DocumentFactory(title="Astana Declaration", summit=summit)
+    archive_row = client.get("/documents/").content.decode().split("Astana Declaration", 1)[1].split("</li>")[0]
+    summit_row = client.get(summit.get_absolute_url()).content.decode().split("Astana Declaration", 1)[1]
+    assert "Astana" in archive_row
+    assert "Astana" not in summit_row.split("</li>")[0]
+
+
+def test_the_filter_form_is_kept_per_filtered_list_and_follows_the_counts(client):
+    DocumentFactory(document_type="decision")
+    page = client.get("/documents/?type=decision&search=energy")
+    html = page.content.decode()
+    assert 'value="decision" checked' in html and 'name="search" value="energy"' in html
+    unfiltered = client.get("/documents/").content.decode()
+    assert "checked" not in unfiltered.split('<form class="filters"', 1)[1].split("</form>", 1)[0]
+    assert 'name="search" value=""' in unfiltered
+
+    DocumentFactory(document_type="decision")
+    assert facet_total(client.get("/documents/"), "type") == 2
+
+
+def test_with_the_cache_down_rows_are_rendered_as_they_are_read(client, settings, caplog):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    with caplog.at_level(logging.WARNING, logger="chairmanship.cache"):
+        DocumentFactory(title="Astana Declaration")
+        response = client.get("/documents/")
+    assert response.status_code == HTTPStatus.OK
+    assert row_titles(response) == ["Astana Declaration"]
