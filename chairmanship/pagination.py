@@ -77,6 +77,14 @@ class PageRecords(Sequence):
         self.ids = ids
         self.queryset = queryset
 
+    @classmethod
+    def of(cls, queryset) -> "PageRecords":
+        """The records of a (sliced) queryset: their ids read now, the records when something reads them."""
+        ids = list(queryset.values_list("pk", flat=True))
+        records = queryset.all()  # a copy: its limits are cleared for the read by id
+        records.query.clear_limits()
+        return cls(ids, records)
+
     def fetch(self, ids) -> list:
         """The records of ``ids`` (some of the page's), in the page's order."""
         found = {record.pk: record for record in self.queryset.filter(pk__in=ids)} if ids else {}

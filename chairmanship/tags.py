@@ -194,8 +194,8 @@ def record_tags(record) -> set[str]:
 
 
 def loaded_with(record) -> set[str]:
-    """The tags of ``record`` and of the related records loaded with it (``select_related``, ``with_public``):
-    what a piece rendered from it alone shows (``cache.cached_per_record``)."""
+    """The tags of ``record`` and of the related records loaded with it (``select_related``, ``with_public``,
+    ``prefetch_related``): what a piece made from it alone shows (``cache.cached_per_record``)."""
     found, visited, waiting = set(), set(), [record]
     while waiting:
         current = waiting.pop()
@@ -204,6 +204,8 @@ def loaded_with(record) -> set[str]:
         visited.add(id(current))
         found |= record_tags(current)
         waiting += [related for related in current._state.fields_cache.values() if isinstance(related, ShownInPages)]
+        for prefetched in getattr(current, "_prefetched_objects_cache", {}).values():
+            waiting += [related for related in prefetched._result_cache or () if isinstance(related, ShownInPages)]
     return found
 
 

@@ -36,7 +36,7 @@ from chairmanship.models import (
     State,
     Summit,
 )
-from chairmanship.pagination import ArchivePaginator, list_cache_name
+from chairmanship.pagination import ArchivePaginator, PageRecords, list_cache_name
 from chairmanship.search import search
 
 SITE_NAME = citation.ARCHIVE_NAME
@@ -139,18 +139,28 @@ def _summit_facts(summit) -> dict:
 
 
 class HomeView(ShowsListsMixin, TemplateView):
+    """The latest of everything. Each section is kept rendered under the tags of what it shows, so a document
+    published makes the page again from the chairmanship, summit and chart it already had, and one new row."""
+
     template_name = "chairmanship/home.html"
     shows = ("document", "initiative", *tags.RELATED_LISTS)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        members = Membership.objects.published().filter(status=MembershipStatus.MEMBER)
+        today = timezone.localdate()  # the chairmanship's term and the chart's last year follow the date
         context.update(
-            chairmanship=Chairmanship.objects.published().for_home().latest_begun(),
-            latest_summit=Summit.objects.published().for_list().first(),
-            latest_documents=Document.objects.published().latest(5),
-            latest_initiatives=Initiative.objects.published().latest(5),
-            growth_chart=charts.membership_growth(members.values_list("start_date", "end_date")),
+            chairmanship_panel=archive_cache.cached_for_content(
+                f"home:chairmanship:{today}", self.chairmanship_panel, shows=tags.RELATED_LISTS
+            ),
+            latest_summit_panel=archive_cache.cached_for_content(
+                "home:summit", self.latest_summit_panel, shows=tags.RELATED_LISTS
+            ),
+            # Their ids first: only the rows not kept rendered are read (``{% record_rows %}``).
+            latest_documents=PageRecords.of(Document.objects.published().latest(5)),
+            latest_initiatives=PageRecords.of(Initiative.objects.published().latest(5)),
+            growth_chart=archive_cache.cached_for_content(
+                f"home:growth-chart:{today}", self.growth_chart, shows=tags.RELATED_LISTS
+            ),
             structured_data={
                 "@context": "https://schema.org",
                 **ORGANISATION,
@@ -162,6 +172,21 @@ class HomeView(ShowsListsMixin, TemplateView):
             },
         )
         return context
+
+    def chairmanship_panel(self) -> str:
+        chairmanship = Chairmanship.objects.published().for_home().latest_begun()
+        if chairmanship is not None:
+            tags.show(*tags.detail_tags(chairmanship))  # its key figures
+        return render_to_string("chairmanship/partials/home_chairmanship.html", {"chairmanship": chairmanship})
+
+    def latest_summit_panel(self) -> str:
+        latest_summit = Summit.objects.published().for_list().first()
+        return render_to_string("chairmanship/partials/home_summit.html", {"latest_summit": latest_summit})
+
+    def growth_chart(self) -> str:
+        members = Membership.objects.published().filter(status=MembershipStatus.MEMBER)
+        chart = charts.membership_growth(members.values_list("start_date", "end_date"))
+        return render_to_string("chairmanship/partials/chart.html", {"chart": chart})
 
 
 @dataclass

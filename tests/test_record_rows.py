@@ -11,7 +11,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.factories import ChairmanshipFactory, DocumentFactory, InitiativeFactory, StateFactory, SummitFactory
+from tests.factories import (
+    ChairmanshipFactory,
+    DocumentFactory,
+    InitiativeFactory,
+    KeyFigureFactory,
+    StateFactory,
+    SummitFactory,
+    TopicFactory,
+)
 from tests.page_support import facet_total
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +130,74 @@ def test_with_the_cache_down_rows_are_rendered_as_they_are_read(client, settings
         response = client.get("/documents/")
     assert response.status_code == HTTPStatus.OK
     assert row_titles(response) == ["Astana Declaration"]
+
+
+# --- The API's lists: each record's representation kept the same way ---------------------------------------
+
+
+def api_titles(client, query="") -> list[str]:
+    return [record["title"] for record in client.get(f"/api/v1/documents/{query}").json()["results"]]
+
+
+def test_an_api_list_made_again_serializes_only_the_records_that_changed(client):
+    documents = [DocumentFactory(title=f"Decision {n}", date=f"2024-07-{n + 1:02d}") for n in range(3)]
+    assert api_titles(client) == ["Decision 2", "Decision 1", "Decision 0"]
+    with CaptureQueriesContext(connection) as queries:
+        assert api_titles(client) == ["Decision 2", "Decision 1", "Decision 0"]
+    assert not [query for query in queries if '"chairmanship_document"."editor_note"' in query["sql"]]
+
+    documents[1].title = "Decision one, corrected"
+    documents[1].save()
+    with CaptureQueriesContext(connection) as queries:
+        assert api_titles(client) == ["Decision 2", "Decision one, corrected", "Decision 0"]
+    rows_read = [query["sql"] for query in queries if '"chairmanship_document"."editor_note"' in query["sql"]]
+    assert len(rows_read) == 1 and f'"chairmanship_document"."id" IN ({documents[1].pk})' in rows_read[0]
+
+
+def test_an_api_list_shows_the_current_names_of_related_records(client):
+    topic = TopicFactory(slug="energy", name="Energy")
+    document = DocumentFactory(title="Astana Declaration")
+    document.topics.add(topic)
+    assert client.get("/api/v1/documents/").json()["results"][0]["topics"][0]["name"] == "Energy"
+
+    topic.name = "Energy security"
+    topic.save()
+    assert client.get("/api/v1/documents/").json()["results"][0]["topics"][0]["name"] == "Energy security"
+
+
+def test_an_api_list_shows_a_signatory_once_it_is_published(client):
+    state = StateFactory(short_name="Laos", draft=True)
+    DocumentFactory(title="Astana Declaration").signatories.add(state)
+    assert client.get("/api/v1/documents/").json()["results"][0]["signatories"] == []
+
+    state.status, state.published_at = "published", timezone.now()
+    state.save()
+    signatories = client.get("/api/v1/documents/").json()["results"][0]["signatories"]
+    assert [signatory["name"] for signatory in signatories] == ["Laos"]
+
+
+def test_an_api_list_keeps_each_language_apart(client):
+    DocumentFactory(title="Astana Declaration", title_ru="Астанинская декларация")
+    assert api_titles(client) == ["Astana Declaration"]
+    assert api_titles(client, "?lang=ru") == ["Астанинская декларация"]
+    assert api_titles(client) == ["Astana Declaration"]
+
+
+# --- The home page's sections ------------------------------------------------------------------------------
+
+
+def test_the_home_page_made_again_shows_each_sections_latest(client):
+    chairmanship = ChairmanshipFactory(start_date="2024-07-04", end_date=None)
+    SummitFactory(host_city="Astana", number=24, start_date="2024-07-03", end_date="2024-07-04")
+    DocumentFactory(title="Astana Declaration", date="2024-07-04")
+    home = client.get("/").content.decode()
+    assert "Astana" in home and "Astana Declaration" in home and "Events held" not in home
+
+    SummitFactory(host_city="Tianjin", number=25, start_date="2025-08-31", end_date="2025-09-01")
+    KeyFigureFactory(chairmanship=chairmanship, label="Events held")
+    DocumentFactory(title="Tianjin Declaration", date="2025-09-01")
+    home = client.get("/").content.decode()
+    latest_summit = home.split('id="summit-heading"', 1)[1].split("</section>", 1)[0]
+    assert "Tianjin" in latest_summit and "Astana" not in latest_summit
+    assert "Events held" in home
+    assert home.index("Tianjin Declaration") < home.index("Astana Declaration")

@@ -55,7 +55,9 @@ class ArchivePagination(PageNumberPagination):
         if paginator.num_pages > 1 and self.template is not None:
             self.display_page_controls = True
         self.request = request
-        return list(self.page)
+        # The page's records, read when something reads them: a list whose representations are all kept reads
+        # none (``ArchiveViewSet.represent_page``).
+        return self.page.object_list
 
     def get_schema_operation_parameters(self, view):
         return [

@@ -29,6 +29,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions, status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.relations import Hyperlink
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -40,10 +41,20 @@ from chairmanship.api.permissions import role_refusals_as_403, sees_unpublished
 from chairmanship.api.renderers import CITATION_RENDERERS
 from chairmanship.languages import DEFAULT_LANGUAGE, LANGUAGE_PARAMETER
 from chairmanship.models import PublicationStatus, Publishable
+from chairmanship.pagination import PageRecords
 
 SLUG_PATTERN = r"[-a-zA-Z0-9_]+"
 # Larger numbers cannot be primary keys; refusing them in the URL keeps them away from the database.
 ID_PATTERN = r"[0-9]{1,18}"
+
+
+def plain(value):
+    """A representation as plain data to keep: DRF's links (``Hyperlink``) carry the record they link to."""
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return str(value) if isinstance(value, Hyperlink) else value
 
 
 class TaggedReadMixin:
@@ -142,9 +153,28 @@ class ArchiveViewSet(TaggedReadMixin, viewsets.ModelViewSet):
     def list(self, request, *args, **kwargs):
         def represent():
             page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-            return self.get_paginated_response(self.get_serializer(page, many=True).data).data, None
+            return self.get_paginated_response(self.represent_page(page)).data, None
 
         return self.read(request, represent)
+
+    def represent_page(self, records) -> list:
+        """The page's records as the serializer represents them, each kept per record, reader, language and
+        address the links are absolute to (``cache.cached_per_record``): a list made again after a change
+        serializes only the records that changed."""
+        if not isinstance(records, PageRecords):
+            return self.get_serializer(records, many=True).data
+
+        def make(ids):
+            fetched = records.fetch(ids)
+            # What a record shows is what its own answer shows (related records only while public...).
+            return {
+                record.pk: (plain(item), tags.loaded_with(record).union(tags.detail_tags(record)))
+                for record, item in zip(fetched, self.get_serializer(fetched, many=True).data, strict=True)
+            }
+
+        name = f"api:{self.reader}:{self.model._meta.model_name}:{self.request.build_absolute_uri('/')}"
+        kept = archive_cache.cached_per_record(name, records.ids, make)
+        return [kept[pk] for pk in records.ids if pk in kept]
 
     def filter_queryset(self, queryset):
         # The list's filters select records; a record asked for by its URL is found whatever they say.
