@@ -4,6 +4,8 @@ QuerySets come first, then the models. The public subset of every publishable mo
 in ``published_condition``; every view, feed, sitemap and API endpoint goes through it.
 """
 
+import contextlib
+import contextvars
 import datetime
 import functools
 import operator
@@ -436,7 +438,41 @@ class PublicRelationsQuerySet(models.QuerySet):
         )
 
 
+_remembered_natural_keys: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "remembered_natural_keys", default=None
+)
+
+
+@contextlib.contextmanager
+def natural_keys_remembered():
+    """While a load resolves thousands of references by natural key (the fixtures name their sources by slug,
+    over and over), each record is read once: a record found is remembered until the load ends."""
+    token = _remembered_natural_keys.set({})
+    try:
+        yield
+    finally:
+        _remembered_natural_keys.reset(token)
+
+
+def remembered(get_by_natural_key):
+    """A ``get_by_natural_key`` that, inside ``natural_keys_remembered()``, reads each record once (a miss is not
+    remembered: the load may write that record next)."""
+
+    @functools.wraps(get_by_natural_key)
+    def lookup(self, *key):
+        found = _remembered_natural_keys.get()
+        if found is None:
+            return get_by_natural_key(self, *key)
+        name = (self.model._meta.label_lower, *key)
+        if name not in found:
+            found[name] = get_by_natural_key(self, *key)
+        return found[name]
+
+    return lookup
+
+
 class SlugNaturalKeyQuerySet(PublicRelationsQuerySet):
+    @remembered
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
@@ -572,6 +608,7 @@ class MembershipQuerySet(PublicRelationsQuerySet):
         related = self.with_public("summit") if public else self.select_related("summit")
         return related.select_related("state").prefetch_related("sources")
 
+    @remembered
     def get_by_natural_key(self, state_slug, status, start_date):
         return self.get(state__slug=state_slug, status=status, start_date=start_date)
 
@@ -663,6 +700,7 @@ class SummitQuerySet(PublishableQuerySet):
             .prefetch_related("sources")
         )
 
+    @remembered
     def get_by_natural_key(self, number):
         return self.get(number=number)
 

@@ -5,6 +5,7 @@
 """
 
 import re
+import threading
 
 import markdown
 import nh3
@@ -36,11 +37,24 @@ def _shift_headings(html: str) -> str:
     return HEADING.sub(shift, html)
 
 
+# Building a Markdown converter costs more than converting a summary with it (it loads its extensions): each
+# thread keeps its own two (converters are not thread-safe) and resets them between texts.
+_converters = threading.local()
+
+
+def _converter(name: str, **options) -> markdown.Markdown:
+    converter = getattr(_converters, name, None)
+    if converter is None:
+        converter = markdown.Markdown(**options)
+        setattr(_converters, name, converter)
+    return converter.reset()
+
+
 def to_html(text: str | None) -> str:
     """Markdown from the editors, turned into sanitised HTML that is safe to show to readers."""
     if not text:
         return ""
-    html = markdown.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
+    html = _converter("rich", extensions=["extra", "sane_lists"], output_format="html").convert(text)
     return nh3.clean(
         _shift_headings(html),
         tags=ALLOWED_TAGS,
@@ -55,5 +69,5 @@ def to_excerpt(text: str | None, length: int = EXCERPT_LENGTH) -> str:
     if not text:
         return ""
     # Only the opening is rendered: Markdown's time grows faster than the text, and an excerpt shows no more.
-    words = " ".join(strip_tags(markdown.markdown(text[: length * SOURCE_PER_EXCERPT_CHARACTER])).split())
+    words = " ".join(strip_tags(_converter("plain").convert(text[: length * SOURCE_PER_EXCERPT_CHARACTER])).split())
     return Truncator(words).chars(length)

@@ -20,7 +20,7 @@ from django.db import DatabaseError, transaction
 
 from chairmanship import cache as archive_cache
 from chairmanship.cache import bump_content_version
-from chairmanship.models import PublicationStatus, Publishable
+from chairmanship.models import PublicationStatus, Publishable, natural_keys_remembered
 from chairmanship.publication import publication_problems
 
 DEFAULT_FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
@@ -118,7 +118,7 @@ class Command(BaseCommand):
         totals = []
         written_keys = {}
         try:
-            with transaction.atomic(), archive_cache.one_change_for_all():
+            with transaction.atomic(), archive_cache.one_change_for_all(), natural_keys_remembered():
                 for path in paths:
                     totals.append((path.name, *load_file(path, update=update, written_keys=written_keys)))
         except FixtureRecordError as error:
