@@ -272,6 +272,20 @@ def tag_times(names) -> dict:
     return {name: found.get(TAG_PREFIX + name) for name in names}
 
 
+def times_to_keep(names, started: int) -> dict:
+    """Each tag's tick, as an answer begun at ``started`` and kept now records it. A tag the cache does not hold
+    (never invalidated, or evicted) is given ``started``: once it is evicted again, or invalidated, the answer no
+    longer matches it and is made again. Were None kept, a tag invalidated and then evicted would read None
+    again and pass a stale answer as fresh. Raises CacheUnavailable."""
+    found = tag_times(names)
+    for name, tick in found.items():
+        if tick is None:
+            # ``add``: a change invalidating the tag meanwhile is not overwritten, and its tick is read instead.
+            added = cache_call(cache.add, TAG_PREFIX + name, started, None)
+            found[name] = started if added else cache_call(cache.get, TAG_PREFIX + name)
+    return found
+
+
 _bulk_change: contextvars.ContextVar[bool] = contextvars.ContextVar("archive_bulk_change", default=False)
 
 
@@ -424,7 +438,7 @@ class Kept:
 def kept(value, shown: tags.Shown, started: int, generation: int) -> Kept:
     """Raises CacheUnavailable."""
     hard = shown.tags | {tags.ARCHIVE}
-    seen = tag_times(hard | shown.summaries)
+    seen = times_to_keep(hard | shown.summaries, started)
     return Kept(
         value,
         {name: seen[name] for name in hard},
@@ -544,7 +558,7 @@ def cached_per_record(name: str, ids: list, make) -> dict:
         return pieces
     made = make(missing)
     with contextlib.suppress(CacheUnavailable):
-        seen = tag_times({tags.ARCHIVE}.union(*(shows for _piece, shows in made.values())))
+        seen = times_to_keep({tags.ARCHIVE}.union(*(shows for _piece, shows in made.values())), started)
         made_wall = wall_clock()
         cache_call(
             cache.set_many,

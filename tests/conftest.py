@@ -15,6 +15,9 @@ from tests.varnish_support import varnish_missing
 def _fast_and_isolated_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # The local-memory cache outlives a test (its store is the process's); each test starts from an empty one,
+    # as a test's database does.
+    cache.clear()
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.RELEASES_DIR = tmp_path / "releases"
     # Production hashes static file names from a collectstatic manifest; tests serve the source files.

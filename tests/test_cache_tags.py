@@ -324,3 +324,14 @@ def test_facet_counts_on_a_page_the_change_leaves_are_refreshed_a_few_seconds_la
         refreshed = client.get(decisions)
     assert refreshed["X-Cache"] == "miss"
     assert facet_total(refreshed, "type") == 3
+
+
+def test_a_tag_invalidated_and_then_evicted_never_passes_a_kept_value_as_fresh(any_cache):
+    """The cache may evict any key. A value kept while its tag was never invalidated must not look fresh again
+    once the tag has been invalidated and evicted (it would read "never invalidated" once more)."""
+    assert archive_cache.cached_for_content("evicted", lambda: "before", shows=("topic-999",)) == "before"
+    archive_cache.invalidate(["topic-999"])
+    cache.delete(archive_cache.TAG_PREFIX + "topic-999")  # evicted
+    assert archive_cache.cached_for_content("evicted", lambda: "after", shows=("topic-999",)) == "after"
+    # Kept again: the tag is held once more, and the value stays fresh until it changes.
+    assert archive_cache.cached_for_content("evicted", lambda: "again", shows=("topic-999",)) == "after"

@@ -59,7 +59,7 @@ def scripts_of(html: str) -> list[dict]:
     return reader.scripts
 
 
-def test_a_public_page_over_https_carries_hsts_and_the_content_security_policy(archive, client, https):
+def test_a_public_page_over_https_carries_hsts_and_the_content_security_policy(archive_for_module, client, https):
     response = client.get(reverse("chairmanship:home"), secure=True)
 
     assert response.status_code == HTTPStatus.OK
@@ -77,14 +77,14 @@ def test_a_public_page_over_https_carries_hsts_and_the_content_security_policy(a
     assert "'unsafe-inline'" not in csp["script-src"] + csp["default-src"]
 
 
-def test_plain_http_is_redirected_to_https(archive, client, https):
+def test_plain_http_is_redirected_to_https(archive_for_module, client, https):
     response = client.get(reverse("chairmanship:home"))
 
     assert response.status_code == HTTPStatus.MOVED_PERMANENTLY
     assert response["Location"].startswith("https://")
 
 
-def test_a_page_served_from_the_cache_still_carries_the_policy(archive, client, https):
+def test_a_page_served_from_the_cache_still_carries_the_policy(archive_for_module, client, https):
     first = client.get(reverse("chairmanship:document_list"), secure=True)
     again = client.get(reverse("chairmanship:document_list"), secure=True)
 
@@ -109,7 +109,7 @@ def test_session_and_csrf_cookies_are_secure_over_https(client, https, django_us
     "url_name",
     ["chairmanship:home", "chairmanship:document_list", "chairmanship:summit_list", "chairmanship:search"],
 )
-def test_public_pages_hold_no_inline_script_only_json_ld_data(archive, client, url_name):
+def test_public_pages_hold_no_inline_script_only_json_ld_data(archive_for_module, client, url_name):
     """JSON-LD blocks are data a browser never executes, so the policy need not (and does not) allow them."""
     scripts = scripts_of(client.get(reverse(url_name)).text)
 
@@ -117,7 +117,7 @@ def test_public_pages_hold_no_inline_script_only_json_ld_data(archive, client, u
     assert all(script["attrs"].get("type") == "application/ld+json" for script in inline)
 
 
-def test_a_detail_page_with_json_ld_keeps_the_strict_policy(archive, client):
+def test_a_detail_page_with_json_ld_keeps_the_strict_policy(archive_for_module, client):
     from chairmanship.models import Document
 
     response = client.get(Document.objects.published().first().get_absolute_url())
