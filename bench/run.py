@@ -594,7 +594,10 @@ def write_report(
         f"{args.connections} connections for {args.seconds} s per URL. Synthetic dataset: "
         + ", ".join(f"{value} {key}" for key, value in sizes.items())
         + f". Whole run: {elapsed:.0f} s. Each URL gets one request on its own and a second of load before it"
-        " is measured; the API rate limits are off (one client makes every call).",
+        ' is measured; the API rate limits are off (one client makes every call). "uncached" is the whole-page'
+        " cache turned off (PAGE_CACHE=0, the file cache of a machine without Redis): each request makes its page,"
+        " from the kept totals, id blocks, facet counts and rendered rows and sections that nothing has changed"
+        " since they were kept, as a page is made again after a change it shows.",
         "",
         "| URL | cache | requests/s | vs bare view | p50 ms | p95 ms | p99 ms | errors | SQL queries |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
