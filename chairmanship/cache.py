@@ -45,6 +45,8 @@ logger = logging.getLogger(__name__)
 
 VERSION_KEY = "archive:content-version"
 TAG_PREFIX = "archive:tag:"
+# When each tag last moved on, by the wall clock.
+MOVED_PREFIX = "archive:tag-moved:"
 CLOCK_KEY = "archive:clock"
 # The database's row (migrations 0009 and 0015): the generation, the change count, the next go-live moment.
 VERSION_TABLE = "chairmanship_content_version"
@@ -55,6 +57,11 @@ REFRESH_LOCK_SECONDS = 30
 # How late an answer's summaries (facet counts, totals) may be: after a change moves them on, an answer made
 # before is served this long, then made again by one worker while the others go on serving it.
 SUMMARY_LATE_SECONDS = 10
+# Pages whose summaries alone moved on are made again one at a time across the site: one worker makes one while
+# every other serves what it has, so a publish, which moves the counts on every archive page, costs readers one
+# worker at most. How long one page may take before another worker may make the next.
+LATE_PAGE_SLOT = "archive:making-late-page"
+LATE_PAGE_SLOT_SECONDS = 5
 PAGE_TIMEOUT = 60 * 60
 UNCACHED_PREFIXES = (
     "/admin/",
@@ -251,9 +258,11 @@ def _now_tick(found: dict) -> int:
 
 
 def invalidate(names) -> None:
-    """Sets each tag to a new tick of the cache's clock. Raises CacheUnavailable."""
-    tick = _tick()
-    cache_call(cache.set_many, {TAG_PREFIX + name: tick for name in names}, None)
+    """Sets each tag to a new tick of the cache's clock, noting the moment by the wall clock (from which a summary
+    that moved on counts as late). Raises CacheUnavailable."""
+    tick, moment = _tick(), wall_clock()
+    moved = {MOVED_PREFIX + name: moment for name in names}
+    cache_call(cache.set_many, {**{TAG_PREFIX + name: tick for name in names}, **moved}, None)
 
 
 def invalidate_or_flush(names) -> bool:
@@ -370,10 +379,10 @@ def record_deleted(sender, instance, **kwargs):
     record_change(tags.tags_for_change(instance, deleted=True))
 
 
-def relation_changed(sender, instance, action, model, pk_set, **kwargs):
+def relation_changed(sender, instance, action, model, pk_set, reverse=False, **kwargs):
     if action.startswith("pre"):
         return  # a many-to-many change counts once, when it is done
-    record_change(tags.tags_for_relation_change(instance, model, pk_set))
+    record_change(tags.tags_for_relation_change(instance, model, pk_set, reverse=reverse))
 
 
 def connect_signals(models) -> None:
@@ -455,9 +464,9 @@ def _moved(seen: dict, now: dict, made_at: int) -> bool:
 
 
 def freshness(entry: Kept, generation: int) -> str:
-    """For a stored ``Kept``: "fresh"; "stale" (a tag moved on, or a generation passed: never served);
-    "late" (only its summaries moved on, within ``SUMMARY_LATE_SECONDS``: served); "due" (later than that:
-    made again by one worker while the others serve it). Raises CacheUnavailable."""
+    """For a stored ``Kept``: "fresh"; "stale" (a tag moved on, or a generation passed: never served); "late"
+    (only its summaries moved on, less than ``SUMMARY_LATE_SECONDS`` ago: served); "due" (later than that: made
+    again by one worker while the others serve it). Raises CacheUnavailable."""
     if entry.generation != generation:
         return "stale"
     now = tag_times(entry.names)
@@ -465,7 +474,16 @@ def freshness(entry: Kept, generation: int) -> str:
         return "stale"
     if not _moved(entry.summaries_seen, now, entry.summaries_made_at):
         return "fresh"
-    return "late" if wall_clock() - entry.made_wall < SUMMARY_LATE_SECONDS else "due"
+    # Late since the summaries it shows moved on, whenever it was made: a page kept for an hour is still served
+    # for a few seconds after a publish moves its counts, and one made with counts already late is not.
+    moved = [
+        name
+        for name, tick in entry.summaries_seen.items()
+        if now[name] != tick or (tick is not None and tick > entry.summaries_made_at)
+    ]
+    moments = cache_call(cache.get_many, [MOVED_PREFIX + name for name in moved])
+    since = max(moments.values(), default=None)  # None: the moments were evicted, so it is due
+    return "late" if since is not None and wall_clock() - since < SUMMARY_LATE_SECONDS else "due"
 
 
 def lookup_page(key: str):
@@ -476,9 +494,10 @@ def lookup_page(key: str):
     generation = _generation_from(found.get(VERSION_KEY))
     entry = found.get(key)
     state = freshness(entry, generation) if isinstance(entry, Kept) else "missing"
-    # A page whose summaries are due is made again by the worker that takes the lock; the others serve it.
+    # A page whose summaries are due is made again by the worker that takes the site's one slot for such pages;
+    # every other worker serves it as it is meanwhile.
     if state in ("fresh", "late") or (
-        state == "due" and not cache_call(cache.add, f"{key}:refreshing", 1, REFRESH_LOCK_SECONDS)
+        state == "due" and not cache_call(cache.add, LATE_PAGE_SLOT, key, LATE_PAGE_SLOT_SECONDS)
     ):
         return entry.value, None, generation
     return None, _now_tick(found), generation
@@ -487,15 +506,19 @@ def lookup_page(key: str):
 def keep_page(key: str, response, shown: tags.Shown, started: int, generation: int) -> None:
     with contextlib.suppress(CacheUnavailable):
         cache_call(cache.set, key, kept(response, shown, started, generation), PAGE_TIMEOUT)
-        cache_call(cache.delete, f"{key}:refreshing")
+        if cache_call(cache.get, LATE_PAGE_SLOT) == key:  # this worker made it as a late page: the next may go
+            cache_call(cache.delete, LATE_PAGE_SLOT)
 
 
-def cached_for_content(name: str, compute, *, shows=(), stale_ok: bool = False):
+def cached_for_content(name: str, compute, *, shows=(), stale_ok: bool = False, late_ok=()):
     """A value derived from archive content, kept until what it was made from changes (its tags: what
     ``compute`` loads, and ``shows``); computed afresh if the cache is down.
 
-    With ``stale_ok`` (summaries: totals, facet counts), a stale value is served while one worker makes the new
-    one, and an answer using it takes its tags as the tags of a summary (``SUMMARY_LATE_SECONDS``).
+    With ``stale_ok`` (summaries: totals, facet counts), a value whose tags moved on is served as it was while
+    one worker makes the new one, and an answer using it takes its tags as the tags of a summary. ``late_ok``
+    names tags whose moves alone let it be served as it was for ``SUMMARY_LATE_SECONDS`` too, before one worker
+    makes it again: the counted records' list for facet counts and the forms and charts showing them (not a
+    renamed topic they name, nor a list's total, which pages the list).
     """
     tags.show(*shows, summary=stale_ok)
     key = derived_key(name)
@@ -512,9 +535,12 @@ def cached_for_content(name: str, compute, *, shows=(), stale_ok: bool = False):
             state != "missing"
             and stale_ok
             and entry.generation == generation
-            and not cache_call(cache.add, refresh_lock(name), 1, REFRESH_LOCK_SECONDS)
+            # Late (moved on less than SUMMARY_LATE_SECONDS ago), or another worker is making it afresh.
+            and (
+                (state == "late" and late_ok) or not cache_call(cache.add, refresh_lock(name), 1, REFRESH_LOCK_SECONDS)
+            )
         ):
-            tags.show(*entry.names, summary=True)  # another worker is making it: serve the previous value meanwhile
+            tags.show(*entry.names, summary=True)  # the previous value meanwhile
             if (shown := tags.current()) is not None:
                 shown.summaries_older_than(entry.made_at)
             return entry.value
@@ -523,6 +549,9 @@ def cached_for_content(name: str, compute, *, shows=(), stale_ok: bool = False):
     with tags.collecting(summary=stale_ok) as shown:
         tags.show(*shows)
         value = compute()
+    late = shown.tags & set(late_ok)
+    shown.summaries |= late
+    shown.tags -= late
     with contextlib.suppress(CacheUnavailable):
         cache_call(cache.set, key, kept(value, shown, started, generation), PAGE_TIMEOUT)
         if stale_ok:

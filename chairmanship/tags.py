@@ -272,16 +272,26 @@ def tags_for_change(record, *, created: bool = False, deleted: bool = False) -> 
     return tags
 
 
-def tags_for_relation_change(instance, model, pk_set) -> set[str]:
-    """The tags a many-to-many change invalidates: both sides' records, their lists and their pages' lists."""
-    tags = {record_tag(instance), list_tag(type(instance)), related_tag(type(instance), instance.pk)}
+def tags_for_relation_change(instance, model, pk_set, *, reverse: bool = False) -> set[str]:
+    """The tags a many-to-many change invalidates: both sides' lists and their pages' lists, and the records of
+    the side holding the field (``reverse`` is Django's: True when ``instance`` is on the other side).
+
+    The side holding the field shows the relation as part of each record (a document its topics, sources and
+    signatories, in its API answers too); the other side shows it only in its own page's lists of the records
+    linked to it (``-related``). So a new document citing a source leaves every page showing that source alone.
+    """
+    tags = {list_tag(type(instance)), related_tag(type(instance), instance.pk)}
+    if not reverse or pk_set is None:  # cleared from the other side: the linked records are not named
+        tags.add(record_tag(instance))
     # Lists filtered by a choice: the instance's own values, and every value of the records on the other side.
     for parameter, field_name in CHOICE_FILTERS.get(instance._meta.model_name, {}).items():
         tags.add(choice_tag(type(instance), parameter, getattr(instance, field_name)))
     for parameter, field_name in CHOICE_FILTERS.get(model._meta.model_name, {}).items():
         tags |= {choice_tag(model, parameter, value) for value, _label in model._meta.get_field(field_name).choices}
     for pk in pk_set or ():
-        tags |= {record_tag(model, pk), related_tag(model, pk)}
+        tags.add(related_tag(model, pk))
+        if reverse:
+            tags.add(record_tag(model, pk))
     if pk_set is None:  # cleared: every record of the other side may have lost a link
         tags |= {list_tag(model), public_tag(model)}
     elif not CHOICE_FILTERS.get(instance._meta.model_name) and CHOICE_FILTERS.get(model._meta.model_name):

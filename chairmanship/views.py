@@ -417,6 +417,7 @@ class FacetedListMixin(ShowsListsMixin):
                 self.render_filter_form,
                 shows=self.facet_shows(),
                 stale_ok=True,
+                late_ok=(tags.list_tag(self.model),),
             ),
             filterset=self.filterset,
             is_filtered=any(key != "page" for key in chosen),
@@ -434,6 +435,7 @@ class FacetedListMixin(ShowsListsMixin):
             lambda: facet_counts(self.model.objects.published()),
             shows=self.facet_shows(),
             stale_ok=True,
+            late_ok=(tags.list_tag(self.model),),
         )
 
     def render_filter_form(self) -> str:
@@ -504,6 +506,7 @@ class DocumentListView(FacetedListMixin, PublishedMixin, ListView):
             ),
             shows=self.facet_shows(),
             stale_ok=True,
+            late_ok=(tags.list_tag(self.model),),
         )
         return context
 

@@ -149,7 +149,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "chairmanship.cache_backends.RedisCache",
             "LOCATION": REDIS_URL,
             # Lets several deployments (or test runs) share one Redis without seeing each other's keys.
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "sco"),

@@ -1,11 +1,8 @@
 """Invalidation by tag: each kind of change makes every page showing it fresh on the next request, and leaves
 an unrelated page cached (``chairmanship.tags``, ``chairmanship.cache``)."""
 
-import contextlib
 import datetime
-import time
 from http import HTTPStatus
-from unittest import mock
 
 import pytest
 from django.core.cache import cache
@@ -15,7 +12,7 @@ from django.utils import timezone
 from chairmanship import cache as archive_cache
 from chairmanship.models import Document, PublicationStatus
 from tests.factories import DocumentFactory, InitiativeFactory, MembershipFactory, SummitFactory, TopicFactory
-from tests.page_support import facet_total
+from tests.page_support import clock_moved_on, facet_total
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +25,7 @@ def any_cache(request, settings, tmp_path):
         "file": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)},
         # Each database's run of the suite has a Redis database of its own (the two run side by side in CI).
         "redis": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "chairmanship.cache_backends.RedisCache",
             "LOCATION": f"redis://127.0.0.1:6379/{8 if connection.vendor == 'sqlite' else 9}",
         },
     }
@@ -41,13 +38,6 @@ def any_cache(request, settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     cache.clear()
-
-
-@contextlib.contextmanager
-def clock_moved_on(seconds: float):
-    real = time.time
-    with mock.patch("time.time", lambda: real() + seconds):
-        yield
 
 
 def cached(client, *urls):
@@ -335,3 +325,35 @@ def test_a_tag_invalidated_and_then_evicted_never_passes_a_kept_value_as_fresh(a
     assert archive_cache.cached_for_content("evicted", lambda: "after", shows=("topic-999",)) == "after"
     # Kept again: the tag is held once more, and the value stays fresh until it changes.
     assert archive_cache.cached_for_content("evicted", lambda: "again", shows=("topic-999",)) == "after"
+
+
+def test_summaries_are_late_from_when_they_moved_not_from_when_the_page_was_made(client, two_summits):
+    """A page kept for a minute is still served for a few seconds after a change moves its counts alone."""
+    decisions = "/documents/?type=decision"
+    cached(client, decisions)
+    with clock_moved_on(60):
+        DocumentFactory(title="Another declaration")  # not a decision: the list stays, its counts do not
+        assert client.get(decisions)["X-Cache"] == "hit"  # late since now
+    with clock_moved_on(60 + archive_cache.SUMMARY_LATE_SECONDS - 1):
+        assert client.get(decisions)["X-Cache"] == "hit"
+    with clock_moved_on(60 + archive_cache.SUMMARY_LATE_SECONDS):
+        refreshed = client.get(decisions)
+    assert refreshed["X-Cache"] == "miss"
+    assert facet_total(refreshed, "type") == 3
+
+
+def test_pages_with_late_summaries_are_made_again_one_at_a_time_across_the_site(client, two_summits):
+    """A publish moves the counts on every archive page: the site makes one of them again at a time while every
+    other reader is served the page as it was; a page the change does show is made at once."""
+    decisions, declarations = "/documents/?type=decision", "/documents/?type=declaration"
+    cached(client, decisions, declarations)
+    DocumentFactory(title="A new declaration")  # moves the declarations list, and the counts on both pages
+    client.get(decisions)  # its counts are late from now
+    assert cache.add(archive_cache.LATE_PAGE_SLOT, "another page", 60)  # another worker is making a late page
+    with clock_moved_on(archive_cache.SUMMARY_LATE_SECONDS):
+        assert client.get(decisions)["X-Cache"] == "hit"  # due, but the slot is taken: served as it was
+        assert "A new declaration" in fresh(client, declarations).content.decode()  # its list moved: made at once
+        cache.delete(archive_cache.LATE_PAGE_SLOT)  # that worker is done
+        assert client.get(decisions)["X-Cache"] == "miss"
+        assert client.get(decisions)["X-Cache"] == "hit"
+    assert cache.get(archive_cache.LATE_PAGE_SLOT) is None  # the page made as a late one gave the slot back

@@ -357,7 +357,7 @@ def test_the_site_keeps_serving_uncached_while_redis_is_down_and_says_so_in_its_
 def test_the_api_keeps_answering_while_the_cache_is_unreachable(client, settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "chairmanship.cache_backends.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }

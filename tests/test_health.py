@@ -42,7 +42,7 @@ def test_healthz_answers_503_and_names_the_database_when_it_is_down(client):
 def test_healthz_says_degraded_when_only_the_cache_is_down(client, settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "chairmanship.cache_backends.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         }
