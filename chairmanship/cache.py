@@ -257,6 +257,24 @@ def _now_tick(found: dict) -> int:
     return tick or 0
 
 
+def clock_now() -> int | None:
+    """The cache clock's tick now (None while the cache is down)."""
+    try:
+        return _now_tick(cache_call(cache.get_many, [CLOCK_KEY]))
+    except CacheUnavailable:
+        return None
+
+
+def _begun_at(found: dict) -> int:
+    """The tick a value made now begins at: the request's own start when it began earlier. Its querysets took
+    their moment of "now" (which records are published) when they were built, so a record published after that
+    and committed before the value is read must count as a change after the value began. Raises
+    CacheUnavailable."""
+    tick = _now_tick(found)
+    shown = tags.current()
+    return tick if shown is None or shown.started is None else min(tick, shown.started)
+
+
 def invalidate(names) -> None:
     """Sets each tag to a new tick of the cache's clock, noting the moment by the wall clock (from which a summary
     that moved on counts as late). Raises CacheUnavailable."""
@@ -525,7 +543,7 @@ def cached_for_content(name: str, compute, *, shows=(), stale_ok: bool = False, 
     try:
         found = cache_call(cache.get_many, [VERSION_KEY, CLOCK_KEY, key])
         generation = _generation_from(found.get(VERSION_KEY))
-        started = _now_tick(found)
+        started = _begun_at(found)
         entry = found.get(key)
         state = freshness(entry, generation) if isinstance(entry, Kept) else "missing"
         if state == "fresh":
@@ -568,7 +586,7 @@ def cached_per_record(name: str, ids: list, make) -> dict:
     try:
         found = cache_call(cache.get_many, [VERSION_KEY, CLOCK_KEY, *keys.values()])
         generation = _generation_from(found.get(VERSION_KEY))
-        started = _now_tick(found)
+        started = _begun_at(found)
         entries = {
             pk: entry
             for pk, key in keys.items()

@@ -40,7 +40,10 @@ class AnonymousPageCacheMiddleware:
 
     def __call__(self, request):
         if not archive_cache.is_cacheable_request(request):
-            return self.get_response(request)
+            # Parts of the page may still be kept (rows, totals): they begin with the request (``cache._begun_at``).
+            with tags.collecting() as shown:
+                shown.started = archive_cache.clock_now()
+                return self.get_response(request)
         # Raises DisallowedHost for a host not in ALLOWED_HOSTS: answered 400, whether or not a page is cached.
         request.get_host()
         key = archive_cache.page_key(request)
@@ -59,6 +62,7 @@ class AnonymousPageCacheMiddleware:
             return cached
 
         with tags.collecting() as shown:
+            shown.started = started
             response = self.get_response(request)
         patch_vary_headers(response, ("Cookie", "Accept"))
         if archive_cache.is_storable(response):

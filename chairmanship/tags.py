@@ -133,6 +133,9 @@ class Shown:
     # summaries count as made at that summary's tick.
     summaries_made_at: int | None = None
 
+    # The cache clock's tick when the request making the answer began (``cache.begun_at``).
+    started: int | None = None
+
     def summaries_older_than(self, tick: int) -> None:
         self.summaries_made_at = tick if self.summaries_made_at is None else min(self.summaries_made_at, tick)
 
@@ -145,7 +148,7 @@ def collecting(*, summary: bool = False):
     """Collects the tags of what is read inside; an enclosing collection receives them as well (as the tags of
     a summary, with ``summary``)."""
     outer = _shown.get()
-    inner = Shown()
+    inner = Shown(started=outer.started if outer is not None else None)
     token = _shown.set(inner)
     try:
         yield inner

@@ -10,6 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from chairmanship import cache as archive_cache
+from chairmanship import tags
 from chairmanship.models import Document, PublicationStatus
 from tests.factories import DocumentFactory, InitiativeFactory, MembershipFactory, SummitFactory, TopicFactory
 from tests.page_support import clock_moved_on, facet_total
@@ -357,3 +358,16 @@ def test_pages_with_late_summaries_are_made_again_one_at_a_time_across_the_site(
         assert client.get(decisions)["X-Cache"] == "miss"
         assert client.get(decisions)["X-Cache"] == "hit"
     assert cache.get(archive_cache.LATE_PAGE_SLOT) is None  # the page made as a late one gave the slot back
+
+
+def test_a_value_made_in_a_request_begun_before_a_change_is_not_kept_as_fresh(any_cache):
+    """A request's querysets take their moment of "now" as they are built: a record published after that moment
+    and committed before the request reads it is missing from what the request makes. Such a value must be made
+    again on the next request, however late in the request it was computed."""
+    with tags.collecting() as shown:
+        shown.started = archive_cache.clock_now()  # the request begins
+        archive_cache.invalidate(["document"])  # a publish commits while it runs
+        assert archive_cache.cached_for_content("begun-before", lambda: "without it", shows=("document",)) == (
+            "without it"
+        )
+    assert archive_cache.cached_for_content("begun-before", lambda: "with it", shows=("document",)) == "with it"
