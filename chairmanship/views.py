@@ -420,9 +420,12 @@ class FacetedListMixin(ShowsListsMixin):
                 late_ok=(tags.list_tag(self.model),),
             ),
             filterset=self.filterset,
-            is_filtered=any(key != "page" for key in chosen),
+            is_filtered=self.is_filtered(),
         )
         return context
+
+    def is_filtered(self) -> bool:
+        return any(key != "page" for key in self.request.GET)
 
     def facet_shows(self) -> tuple[str, ...]:
         return (tags.list_tag(self.model), *tags.RELATED_LISTS)
@@ -461,7 +464,7 @@ class FacetedListMixin(ShowsListsMixin):
                     for name, title in self.facet_titles.items()
                     if facets[name]
                 ],
-                "is_filtered": any(key != "page" for key in chosen),
+                "is_filtered": self.is_filtered(),
                 "show_years": self.show_years,
                 "default_ordering_label": self.default_ordering_label,
                 "ordering_choices": [choice for choice in form.fields["ordering"].choices if choice[0] != ""],
