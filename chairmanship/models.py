@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import FileExtensionValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.db.models.query import ModelIterable
 from django.db.models.signals import pre_save
@@ -36,7 +36,7 @@ from chairmanship.languages import (
     language_suffixes,
 )
 from chairmanship.links import slug_path
-from chairmanship.tags import ShownInPages
+from chairmanship.tags import ShownInPages, list_tag
 from chairmanship.validators import (
     FULL_TEXT_MAX_LENGTH,
     NOTE_MAX_LENGTH,
@@ -688,6 +688,10 @@ class ChairmanshipQuerySet(PublishableQuerySet):
         )
 
 
+# What ``with_neighbours()`` annotates.
+NEIGHBOURS = ("previous_slug", "previous_city", "previous_number", "next_slug", "next_city", "next_number")
+
+
 class SummitQuerySet(PublishableQuerySet):
     @read_plan
     def for_api(self, *, public: bool = True):
@@ -720,7 +724,7 @@ class SummitQuerySet(PublishableQuerySet):
         """Every summit with what it is reported to have adopted and what the archive records, oldest first."""
         return self.with_public_flag("host_state").with_coverage().order_by("number")
 
-    def with_neighbours(self):
+    def with_neighbours(self):  # names: NEIGHBOURS
         """Annotates the slugs and numbers of the previous and next public summits (same query)."""
         public = Summit.objects.published()
         earlier = public.filter(number__lt=models.OuterRef("number")).order_by("-number")
@@ -736,21 +740,32 @@ class SummitQuerySet(PublishableQuerySet):
 
     @read_plan
     def for_detail(self):
+        """A summit's page: its own fields, its first documents and initiatives with their totals, its sources
+        (cited) and corrections. Its figures, admissions and neighbours are read by ``read_page_parts()`` only
+        when those parts are made."""
         return (
             self.for_list()
-            .with_neighbours()
             .select_related("documents_reported_source")
             .with_page_list(
                 "listed_documents", "documents", Document.objects.published().order_by("document_type", "title")
             )
             .with_page_list("listed_initiatives", "initiatives", Initiative.objects.published().order_by("title"))
-            .prefetch_related(
-                models.Prefetch("admissions", queryset=Membership.objects.admissions_for_page()),
-                models.Prefetch("figures", queryset=KeyFigure.objects.select_related("source")),
-                "sources",
-                "corrections",
-            )
+            .prefetch_related("sources", "corrections")
         )
+
+    def read_page_parts(self, summit) -> tuple[str, ...]:
+        """Reads onto ``summit`` what its page's kept parts show (``DetailPageMixin.kept_parts``): its key figures
+        (with their sources), the statuses granted at it, and the previous and next public summits. Returns the
+        lists they show besides the records read: the summits (a neighbour renamed, published or withdrawn)."""
+        prefetch_related_objects(
+            [summit],
+            models.Prefetch("admissions", queryset=Membership.objects.admissions_for_page()),
+            models.Prefetch("figures", queryset=KeyFigure.objects.select_related("source")),
+        )
+        neighbours = Summit.objects.filter(pk=summit.pk).with_neighbours().values(*NEIGHBOURS).get()
+        for name, value in neighbours.items():
+            setattr(summit, name, value)
+        return (list_tag(Summit),)
 
 
 class DocumentQuerySet(PublishableQuerySet):
@@ -773,13 +788,20 @@ class DocumentQuerySet(PublishableQuerySet):
 
     @read_plan
     def for_detail(self):
-        return self.for_archive().prefetch_related(
+        """A document's page: its own fields, summit, chairmanship, sources (cited) and corrections. What it shows
+        of its topics, signatories and initiatives is read by ``page_parts()`` only when those parts are made."""
+        return self.for_archive().prefetch_related("sources", "corrections")
+
+    def read_page_parts(self, document) -> tuple[str, ...]:
+        """Reads onto ``document`` what its page's kept parts show (``DetailPageMixin.kept_parts``): its topics,
+        public signatories and public initiatives. Returns the lists they show besides the records read: none."""
+        prefetch_related_objects(
+            [document],
             "topics",
             models.Prefetch("signatories", queryset=State.objects.published().order_by("short_name")),
             models.Prefetch("initiatives", queryset=Initiative.objects.published().order_by("title")),
-            "sources",
-            "corrections",
         )
+        return ()
 
     def latest(self, count: int):
         """The newest dated documents. An undated one has no place in "latest by date"; leaving it out also

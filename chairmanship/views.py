@@ -12,10 +12,11 @@ from urllib.parse import urlencode
 
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import quote_etag
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_safe
@@ -100,6 +101,10 @@ class DetailPageMixin(ShowsListsMixin):
     """
 
     page_lists: dict[str, ArchiveLink] = {}
+    # Parts of the page made from the records related to this one (context name: template), read with the
+    # model's ``page_parts()`` plan only when they must be made: each is kept rendered until what it shows
+    # changes, so a page made again after another change reads none of those records.
+    kept_parts: dict[str, str] = {}
 
     def get_object(self, queryset=None):
         if queryset is None:
@@ -120,7 +125,20 @@ class DetailPageMixin(ShowsListsMixin):
                 total=getattr(self.object, f"{link.prefetched}_total"),
                 archive_url=f"{reverse(link.archive)}?{urlencode({link.filter: self.object.slug})}",
             )
+        if self.kept_parts:
+            context["parts"] = self.record_parts(self.object)
         return context
+
+    def record_parts(self, record) -> dict:
+        def make(_ids):
+            lists = self.model.objects.read_page_parts(record)
+            made = {name: get_template(name).render({"object": record}) for name in self.kept_parts.values()}
+            # A change of the record itself (its relations are its own fields) or of a record shown makes them
+            # again, and so does a related record going public or private (``detail_tags``).
+            return {record.pk: (made, tags.loaded_with(record) | {*tags.detail_tags(record), *lists})}
+
+        made = archive_cache.cached_per_record(f"parts:{self.model._meta.model_name}", [record.pk], make)[record.pk]
+        return {name: mark_safe(made[template]) for name, template in self.kept_parts.items()}  # noqa: S308
 
     def get_structured_data(self) -> dict:
         return {}
@@ -335,6 +353,11 @@ class CoverageView(ShowsListsMixin, PublishedMixin, ListView):
 
 class SummitDetailView(DetailPageMixin, PublishedMixin, DetailView):
     model = Summit
+    kept_parts = {
+        "figures": "chairmanship/partials/summit_figures.html",
+        "admissions": "chairmanship/partials/summit_admissions.html",
+        "neighbours": "chairmanship/partials/summit_neighbours.html",
+    }
     page_lists = {
         "documents": ArchiveLink("listed_documents", "chairmanship:document_list", "summit"),
         "initiatives": ArchiveLink("listed_initiatives", "chairmanship:initiative_list", "summit"),
@@ -516,6 +539,11 @@ class DocumentListView(FacetedListMixin, PublishedMixin, ListView):
 
 class DocumentDetailView(DetailPageMixin, PublishedMixin, DetailView):
     model = Document
+    kept_parts = {
+        "topics": "chairmanship/partials/document_topics.html",
+        "signatories": "chairmanship/partials/document_signatories.html",
+        "initiatives": "chairmanship/partials/document_initiatives.html",
+    }
 
     def get_structured_data(self):
         document = self.object

@@ -9,7 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from chairmanship import cache as archive_cache
 from chairmanship import models
 from chairmanship.cache import bump_content_version
 from chairmanship.models import Membership, MembershipStatus, State, Topic
@@ -78,14 +77,17 @@ def queries_at_1x_and_20x(client, django_assert_num_queries, url, expected):
     url_for = url if callable(url) else lambda: url
     build_archive(1)
     client.get(url_for())  # warms the content-type cache the corrections log looks up once per process
-    # Measured cold, as after any edit: derived values (the archive's facet counts) are computed afresh.
+    # Measured cold, as after any edit: derived values (the archive's facet counts) are computed afresh. The
+    # address is looked up first: that query is the test's, not the page's.
+    address = url_for()
     bump_content_version()
     with django_assert_num_queries(expected):
-        assert client.get(url_for()).status_code == 200
+        assert client.get(address).status_code == 200
     build_archive(19, first_year=1950)
+    address = url_for()
     bump_content_version()
     with django_assert_num_queries(expected):
-        assert client.get(url_for()).status_code == 200
+        assert client.get(address).status_code == 200
     assert expected <= PAGE_BUDGET
 
 
@@ -102,6 +104,8 @@ PAGE_BUDGETS = {
     "summit list": (page("summit_list"), 1, "over each summit's host state and closing chairmanship (and its state)"),
     "summit page": (
         last_page_of(models.Summit.objects.all(), "number"),
+        # Made cold: its kept parts (figures, admissions, neighbours) read what they show; made again after
+        # another change, they are read from the cache and the page costs 5.
         8,
         "over the summit's documents, initiatives, admitted states, figures' sources",
     ),
@@ -114,7 +118,7 @@ PAGE_BUDGETS = {
     "chairmanship list": (page("chairmanship_list"), 1, "over each chairmanship's state and closing summit"),
     "chairmanship page": (
         last_page_of(models.Chairmanship.objects.all(), "start_date"),
-        7,
+        6,
         "over the chairmanship's figures (and their sources), documents and initiatives",
     ),
     "document archive": (
@@ -124,25 +128,24 @@ PAGE_BUDGETS = {
     ),
     "document page": (
         last_page_of(models.Document.objects.published(), "pk"),
-        7,
+        6,
         "over the document's signatories, topics and related initiatives",
     ),
-    # A citation file: the record, its sources, its corrections (and, as for the record pages above, the test's
-    # own lookup of the record's address).
+    # A citation file: the record, its sources, its corrections.
     "document citation file": (
         lambda: last_page_of(models.Document.objects.published(), "pk")() + "cite.ris",
-        4,
+        3,
         "over the document's sources and corrections",
     ),
     "chairmanship citation file": (
         lambda: last_page_of(models.Chairmanship.objects.all(), "start_date")() + "cite.bib",
-        4,
+        3,
         "over the chairmanship's state, sources and corrections",
     ),
     "initiative archive": (page("initiative_list"), 4, "over each listed initiative's chairmanship and its state"),
     "initiative page": (
         last_page_of(models.Initiative.objects.all(), "pk"),
-        7,
+        6,
         "over the initiative's proposers, topics and related documents",
     ),
     "on a date": (
@@ -171,14 +174,14 @@ def test_a_public_page_costs_the_same_queries_at_1x_and_20x_the_data(client, dja
 def test_filtered_document_archive_query_count_is_constant(client, django_assert_num_queries):
     """Guards against per-option queries when several filters (two of related records) are in use.
 
-    The four queries of the unfiltered archive, and the lookup of a topic that exists to filter by.
+    The four queries of the unfiltered archive.
     """
 
     def url():
         topic = Topic.objects.order_by("pk").values_list("slug", flat=True).first()
         return reverse("chairmanship:document_list") + f"?type=declaration&signatory=host&topic={topic}&year_from=1900"
 
-    queries_at_1x_and_20x(client, django_assert_num_queries, url, 5)
+    queries_at_1x_and_20x(client, django_assert_num_queries, url, 4)
 
 
 LIST_LIMIT = 3  # lowered so that 20 times the limit is quick to build
@@ -228,15 +231,15 @@ def test_a_record_page_renders_the_same_rows_and_queries_at_20x_its_list_limit(
 
     add(LIST_LIMIT)
     client.get(url)  # warms the content-type cache the corrections log looks up once per process
+    # Both measured cold: adding records makes the page's kept parts again, which the first would not.
+    bump_content_version()
     with CaptureQueriesContext(connection) as at_1x:
         html = client.get(url).content.decode()
     assert len(re.findall(r'<li class="record"', html)) == 2 * LIST_LIMIT
     assert "in the archive</a>" not in html
 
     add(19 * LIST_LIMIT)
-    # Adding them can take longer than the cache's copy of the generation is trusted: read it again now, as the
-    # first request did, so both requests count the same queries.
-    archive_cache.cache_generation()
+    bump_content_version()
     with django_assert_num_queries(len(at_1x)):
         html = client.get(url).content.decode()
 

@@ -2,6 +2,7 @@
 list made again after a change reads and renders only the rows that changed, and a row always shows what its
 record and the records it names show now."""
 
+import datetime
 import logging
 import re
 from http import HTTPStatus
@@ -17,6 +18,7 @@ from tests.factories import (
     DocumentFactory,
     InitiativeFactory,
     KeyFigureFactory,
+    MembershipFactory,
     StateFactory,
     SummitFactory,
     TopicFactory,
@@ -204,3 +206,133 @@ def test_the_home_page_made_again_shows_each_sections_latest(client):
     assert "Tianjin" in latest_summit and "Astana" not in latest_summit
     assert "Events held" in home
     assert home.index("Tianjin Declaration") < home.index("Astana Declaration")
+
+
+# --- A document page's kept parts: its topics, signatories and initiatives ---------------------------------
+
+
+def related_reads(queries) -> list[str]:
+    """The queries that read a document's topics, signatories or initiatives."""
+    through = ("chairmanship_document_topics", "chairmanship_document_signatories", "chairmanship_initiative_documents")
+    return [query["sql"] for query in queries if any(table in query["sql"] for table in through)]
+
+
+def test_a_document_page_made_again_reads_its_related_records_only_when_one_changed(client):
+    kazakhstan = StateFactory(short_name="Kazakhstan")
+    document = DocumentFactory(title="Astana Declaration")
+    document.signatories.add(kazakhstan)
+    document.topics.add(TopicFactory(name="Energy"))
+    InitiativeFactory(title="Energy corridor").documents.add(document)
+    first = client.get(document.get_absolute_url()).content.decode()
+    assert "Kazakhstan" in first and "Energy" in first and "Energy corridor" in first
+
+    other = DocumentFactory(title="Another decision")
+    other.title = "Another decision, corrected"
+    other.save()
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(document.get_absolute_url()).content.decode()
+    assert related_reads(queries) == []
+    assert again == first
+
+    document.title = "Astana Declaration, corrected"
+    document.save()
+    with CaptureQueriesContext(connection) as queries:
+        corrected = client.get(document.get_absolute_url()).content.decode()
+    assert len(related_reads(queries)) == 3
+    assert "Astana Declaration, corrected" in corrected and "Kazakhstan" in corrected
+
+
+def test_a_document_page_shows_the_current_names_of_its_topics_and_signatories(client):
+    state = StateFactory(short_name="Kazakhstan")
+    topic = TopicFactory(name="Energy")
+    document = DocumentFactory()
+    document.signatories.add(state)
+    document.topics.add(topic)
+    client.get(document.get_absolute_url())
+
+    state.short_name = "Qazaqstan"
+    state.save()
+    topic.name = "Energy security"
+    topic.save()
+    html = client.get(document.get_absolute_url()).content.decode()
+    assert "Qazaqstan" in html and "Kazakhstan" not in html
+    assert "Energy security" in html
+
+
+def test_a_document_page_shows_a_signatory_or_initiative_published_later(client):
+    state = StateFactory(short_name="Turkmenistan", draft=True)
+    document = DocumentFactory()
+    document.signatories.add(state)
+    initiative = InitiativeFactory(title="Green belt", draft=True)
+    initiative.documents.add(document)
+    html = client.get(document.get_absolute_url()).content.decode()
+    assert "Turkmenistan" not in html and "Green belt" not in html
+
+    state.status = initiative.status = "published"
+    state.published_at = initiative.published_at = timezone.now()
+    state.save()
+    initiative.save()
+    html = client.get(document.get_absolute_url()).content.decode()
+    assert "Turkmenistan" in html and "Green belt" in html
+
+
+def test_a_document_page_shows_an_initiative_linked_to_it_later_in_each_language(client):
+    document = DocumentFactory(title="Astana Declaration")
+    for prefix in ("", "/ru", "/zh-hans"):
+        client.get(f"{prefix}{document.get_absolute_url()}")
+
+    initiative = InitiativeFactory(title="Energy corridor", title_ru="Энергетический коридор")
+    initiative.documents.add(document)
+    assert "Energy corridor" in client.get(document.get_absolute_url()).content.decode()
+    assert "Энергетический коридор" in client.get(f"/ru{document.get_absolute_url()}").content.decode()
+
+
+# --- A summit page's kept parts: its figures, the statuses granted at it, its neighbours ---------------------
+
+
+def summit_part_reads(queries) -> list[str]:
+    tables = ('"chairmanship_keyfigure"', '"chairmanship_membership"', '"previous_slug"')
+    return [query["sql"] for query in queries if any(table in query["sql"] for table in tables)]
+
+
+def test_a_summit_page_made_again_reads_its_parts_only_when_one_changed(client):
+    summit = SummitFactory(number=24, host_city="Astana")
+    SummitFactory(number=25, host_city="Tianjin")
+    KeyFigureFactory(summit=summit, chairmanship=None, label="Documents signed")
+    first = client.get(summit.get_absolute_url()).content.decode()
+    assert "Documents signed" in first and "Tianjin" in first
+
+    DocumentFactory(title="A decision of another summit")
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(summit.get_absolute_url()).content.decode()
+    assert summit_part_reads(queries) == []
+    assert again == first
+
+    KeyFigureFactory(summit=summit, chairmanship=None, label="Events held")
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(summit.get_absolute_url()).content.decode()
+    assert len(summit_part_reads(queries)) == 3
+    assert "Events held" in html and "Documents signed" in html
+
+
+def test_a_summit_page_links_its_current_neighbours(client):
+    astana = SummitFactory(number=24, host_city="Astana")
+    tianjin = SummitFactory(number=25, host_city="Tianjin", draft=True)
+    assert 'rel="next"' not in client.get(astana.get_absolute_url()).content.decode()
+
+    tianjin.status, tianjin.published_at = "published", timezone.now()
+    tianjin.save()
+    assert "Next: 25th summit, Tianjin" in client.get(astana.get_absolute_url()).content.decode()
+
+    tianjin.host_city = "Tianjin and Beijing"
+    tianjin.save()
+    assert "Next: 25th summit, Tianjin and Beijing" in client.get(astana.get_absolute_url()).content.decode()
+
+
+def test_a_summit_page_shows_a_status_granted_at_it_later(client):
+    summit = SummitFactory(number=24)
+    client.get(summit.get_absolute_url())
+
+    state = StateFactory(short_name="Laos")
+    MembershipFactory(state=state, status="partner", start_date=datetime.date(2024, 7, 4), summit=summit)
+    assert "Laos" in client.get(summit.get_absolute_url()).content.decode()
