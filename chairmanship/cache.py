@@ -31,7 +31,8 @@ import datetime
 import hashlib
 import logging
 import time
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
@@ -62,6 +63,13 @@ SUMMARY_LATE_SECONDS = 10
 # worker at most. How long one page may take before another worker may make the next.
 LATE_PAGE_SLOT = "archive:making-late-page"
 LATE_PAGE_SLOT_SECONDS = 5
+# A page no worker may serve as it was (missing, or showing what changed) is made by one worker while the others
+# asking for it wait for its answer, up to MAKER_WAIT_SECONDS, checking every MAKER_POLL_SECONDS (then they make
+# it too). The lock outlives a worker that died making it by MAKING_LOCK_SECONDS at most.
+MAKING_PREFIX = "archive:making:"
+MAKING_LOCK_SECONDS = 10
+MAKER_WAIT_SECONDS = 0.5
+MAKER_POLL_SECONDS = 0.01
 PAGE_TIMEOUT = 60 * 60
 UNCACHED_PREFIXES = (
     "/admin/",
@@ -407,9 +415,9 @@ def connect_signals(models) -> None:
     for model in models:
         post_save.connect(record_saved, sender=model, dispatch_uid=f"content-version-save-{model.__name__}")
         post_delete.connect(record_deleted, sender=model, dispatch_uid=f"content-version-delete-{model.__name__}")
-        for field in model._meta.many_to_many:
+        for relation in model._meta.many_to_many:
             m2m_changed.connect(
-                relation_changed, sender=field.remote_field.through, dispatch_uid=f"content-version-m2m-{field}"
+                relation_changed, sender=relation.remote_field.through, dispatch_uid=f"content-version-m2m-{relation}"
             )
 
 
@@ -504,28 +512,68 @@ def freshness(entry: Kept, generation: int) -> str:
     return "late" if since is not None and wall_clock() - since < SUMMARY_LATE_SECONDS else "due"
 
 
-def lookup_page(key: str):
-    """The kept answer at ``key`` if it may be served (else None), the tick a new one begins at and the
-    generation to keep it under. Raises CacheUnavailable, or a database error (no copy of the generation and no
-    database)."""
+@dataclass(frozen=True)
+class PageLookup:
+    """What ``lookup_page`` found: the answer to serve (None: make it), the tick a new one begins at, the generation
+    to keep it under, and the locks this worker took to make it ({key: value}, given back by ``release``)."""
+
+    cached: object
+    started: int | None
+    generation: int
+    holding: dict = field(default_factory=dict)
+
+
+def lookup_page(key: str) -> PageLookup:
+    """The kept answer at ``key`` if it may be served, else what making it needs. Raises CacheUnavailable, or a
+    database error (no copy of the generation and no database)."""
     found = cache_call(cache.get_many, [VERSION_KEY, CLOCK_KEY, key])
     generation = _generation_from(found.get(VERSION_KEY))
     entry = found.get(key)
     state = freshness(entry, generation) if isinstance(entry, Kept) else "missing"
-    # A page whose summaries are due is made again by the worker that takes the site's one slot for such pages;
-    # every other worker serves it as it is meanwhile.
-    if state in ("fresh", "late") or (
-        state == "due" and not cache_call(cache.add, LATE_PAGE_SLOT, key, LATE_PAGE_SLOT_SECONDS)
-    ):
-        return entry.value, None, generation
-    return None, _now_tick(found), generation
+    if state in ("fresh", "late"):
+        return PageLookup(entry.value, None, generation)
+    if state == "due":
+        # Made again by the worker that takes the site's one slot for such pages; every other worker serves it as it
+        # is meanwhile.
+        if not cache_call(cache.add, LATE_PAGE_SLOT, key, LATE_PAGE_SLOT_SECONDS):
+            return PageLookup(entry.value, None, generation)
+        return PageLookup(None, _now_tick(found), generation, {LATE_PAGE_SLOT: key})
+    # Missing, or it shows what changed: one worker makes it, and every other asking meanwhile waits for its answer
+    # rather than make the same page (after a publish, the home page is asked for several times at once).
+    lock, token = MAKING_PREFIX + key, uuid.uuid4().hex
+    if cache_call(cache.add, lock, token, MAKING_LOCK_SECONDS):
+        return PageLookup(None, _now_tick(found), generation, {lock: token})
+    made = _made_by_another(lock, key, generation)
+    return PageLookup(made, None if made is not None else _now_tick(found), generation)
+
+
+def _made_by_another(lock: str, key: str, generation: int):
+    """The answer another worker, holding ``lock``, keeps at ``key``, once it is there and may be served; None if it
+    is not by ``MAKER_WAIT_SECONDS`` (that worker is slow, failed or made an answer that is not kept)."""
+    deadline = time.monotonic() + MAKER_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(MAKER_POLL_SECONDS)
+        if cache_call(cache.get, lock) is None:
+            break
+    entry = cache_call(cache.get, key)
+    if isinstance(entry, Kept) and freshness(entry, generation) in ("fresh", "late"):
+        return entry.value
+    return None
 
 
 def keep_page(key: str, response, shown: tags.Shown, started: int, generation: int) -> None:
     with contextlib.suppress(CacheUnavailable):
         cache_call(cache.set, key, kept(response, shown, started, generation), PAGE_TIMEOUT)
-        if cache_call(cache.get, LATE_PAGE_SLOT) == key:  # this worker made it as a late page: the next may go
-            cache_call(cache.delete, LATE_PAGE_SLOT)
+
+
+def release(holding: dict) -> None:
+    """Gives back the locks ``lookup_page`` took, whether the answer was kept or not: each only while it is still
+    this worker's (a lock that expired may be another's now)."""
+    if not holding:
+        return
+    with contextlib.suppress(CacheUnavailable):
+        held = cache_call(cache.get_many, list(holding))
+        cache_call(cache.delete_many, [lock for lock, value in holding.items() if held.get(lock) == value])
 
 
 def cached_for_content(name: str, compute, *, shows=(), stale_ok: bool = False, late_ok=()):

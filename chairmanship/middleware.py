@@ -48,7 +48,7 @@ class AnonymousPageCacheMiddleware:
         request.get_host()
         key = archive_cache.page_key(request)
         try:
-            cached, started, generation = archive_cache.lookup_page(key)
+            lookup = archive_cache.lookup_page(key)
         except archive_cache.CacheUnavailable:
             return self.get_response(request)
         except DatabaseError as error:
@@ -56,22 +56,29 @@ class AnonymousPageCacheMiddleware:
                 raise
             return database_unavailable(request, error)
 
-        if cached is not None:
+        if lookup.cached is not None:
+            cached = lookup.cached
             cached["X-Cache"] = "hit"
             # Revalidated like a fresh answer (If-None-Match, 304) by ConditionalReadMiddleware, above this.
             return cached
 
-        with tags.collecting() as shown:
-            shown.started = started
-            response = self.get_response(request)
-        patch_vary_headers(response, ("Cookie", "Accept"))
-        if archive_cache.is_storable(response):
-            # A shared cache in front keeps it until a purge, or until the next scheduled record goes live
-            # (no save purges that moment).
-            purge.shared_cache_headers(
-                response, shown.tags | shown.summaries | {tags.ARCHIVE}, fresh_until=archive_cache.next_go_live_copy()
-            )
-            archive_cache.keep_page(key, response, shown, started, generation)
+        try:
+            with tags.collecting() as shown:
+                shown.started = lookup.started
+                response = self.get_response(request)
+            patch_vary_headers(response, ("Cookie", "Accept"))
+            if archive_cache.is_storable(response):
+                # A shared cache in front keeps it until a purge, or until the next scheduled record goes live
+                # (no save purges that moment).
+                purge.shared_cache_headers(
+                    response,
+                    shown.tags | shown.summaries | {tags.ARCHIVE},
+                    fresh_until=archive_cache.next_go_live_copy(),
+                )
+                archive_cache.keep_page(key, response, shown, lookup.started, lookup.generation)
+        finally:
+            # Whatever the answer (an error page is not kept), the readers waiting for it stop waiting.
+            archive_cache.release(lookup.holding)
         response["X-Cache"] = "miss"
         return response
 

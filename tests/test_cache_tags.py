@@ -1,12 +1,16 @@
 """Invalidation by tag: each kind of change makes every page showing it fresh on the next request, and leaves
 an unrelated page cached (``chairmanship.tags``, ``chairmanship.cache``)."""
 
+import dataclasses
 import datetime
+import threading
 from http import HTTPStatus
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.http import HttpResponse
+from django.test import RequestFactory
 from django.utils import timezone
 
 from chairmanship import cache as archive_cache
@@ -371,3 +375,52 @@ def test_a_value_made_in_a_request_begun_before_a_change_is_not_kept_as_fresh(an
             "without it"
         )
     assert archive_cache.cached_for_content("begun-before", lambda: "with it", shows=("document",)) == "with it"
+
+
+# --- One worker makes a page; the others asking for it meanwhile wait for its answer -----------------------
+
+
+def page_key_of(url: str) -> str:
+    return archive_cache.page_key(RequestFactory().get(url))
+
+
+def answer_from_another_worker(key: str, text: str) -> None:
+    """What another worker does once it has made the page: keeps its answer, fresh, and gives its lock back."""
+    before = cache.get(key)
+    ticks = archive_cache.tag_times(before.seen)
+    made_at = archive_cache.clock_now()
+    cache.set(key, dataclasses.replace(before, value=HttpResponse(text), seen=ticks, made_at=made_at), 60)
+    cache.delete(archive_cache.MAKING_PREFIX + key)
+
+
+def test_readers_of_a_page_being_made_wait_for_its_answer_instead_of_making_it_again(client, any_cache, two_summits):
+    cached(client, "/documents/")
+    DocumentFactory(title="A new declaration")  # the archive's first page must be made again
+    key = page_key_of("/documents/")
+    assert cache.add(archive_cache.MAKING_PREFIX + key, "another worker", 60)  # which another worker is doing
+    threading.Timer(0.05, answer_from_another_worker, (key, "Made by the other worker.")).start()
+
+    response = client.get("/documents/")
+
+    assert response.content.decode() == "Made by the other worker."
+    assert response["X-Cache"] == "hit"
+
+
+def test_a_reader_makes_the_page_itself_when_its_maker_does_not_answer_in_time(client, two_summits, monkeypatch):
+    monkeypatch.setattr(archive_cache, "MAKER_WAIT_SECONDS", 0.05)
+    cached(client, "/documents/")
+    DocumentFactory(title="A new declaration")
+    assert cache.add(archive_cache.MAKING_PREFIX + page_key_of("/documents/"), "a worker that died", 60)
+
+    response = client.get("/documents/")
+
+    assert response["X-Cache"] == "miss"
+    assert "A new declaration" in response.content.decode()
+
+
+def test_a_page_not_kept_gives_its_lock_back_at_once(client, two_summits):
+    """An error page is not kept: the readers waiting for it stop waiting as soon as it is answered."""
+    assert client.get("/documents/no-such-document/").status_code == HTTPStatus.NOT_FOUND
+    assert cache.get(archive_cache.MAKING_PREFIX + page_key_of("/documents/no-such-document/")) is None
+    assert client.get("/documents/")["X-Cache"] == "miss"
+    assert cache.get(archive_cache.MAKING_PREFIX + page_key_of("/documents/")) is None
