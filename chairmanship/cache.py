@@ -543,13 +543,14 @@ def lookup_page(key: str) -> PageLookup:
     lock, token = MAKING_PREFIX + key, uuid.uuid4().hex
     if cache_call(cache.add, lock, token, MAKING_LOCK_SECONDS):
         return PageLookup(None, _now_tick(found), generation, {lock: token})
-    made = _made_by_another(lock, key, generation)
-    return PageLookup(made, None if made is not None else _now_tick(found), generation)
+    if (made := _made_by_another(lock, key, generation)) is not None:
+        return PageLookup(made.value, None, generation)
+    return PageLookup(None, _now_tick(found), generation)
 
 
-def _made_by_another(lock: str, key: str, generation: int):
-    """The answer another worker, holding ``lock``, keeps at ``key``, once it is there and may be served; None if it
-    is not by ``MAKER_WAIT_SECONDS`` (that worker is slow, failed or made an answer that is not kept)."""
+def _made_by_another(lock: str, key: str, generation: int) -> Kept | None:
+    """What another worker, holding ``lock``, keeps at ``key``, once it is there and may be served; None if it is
+    not by ``MAKER_WAIT_SECONDS`` (that worker is slow, failed or made an answer that is not kept)."""
     deadline = time.monotonic() + MAKER_WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(MAKER_POLL_SECONDS)
@@ -557,7 +558,7 @@ def _made_by_another(lock: str, key: str, generation: int):
             break
     entry = cache_call(cache.get, key)
     if isinstance(entry, Kept) and freshness(entry, generation) in ("fresh", "late"):
-        return entry.value
+        return entry
     return None
 
 
@@ -610,18 +611,30 @@ def cached_for_content(name: str, compute, *, shows=(), stale_ok: bool = False, 
             if (shown := tags.current()) is not None:
                 shown.summaries_older_than(entry.made_at)
             return entry.value
+        holding = {}
+        if not stale_ok:
+            # Never served as it was (an id block): one worker makes it while the others wait for it, as for pages.
+            lock, token = MAKING_PREFIX + key, uuid.uuid4().hex
+            if cache_call(cache.add, lock, token, MAKING_LOCK_SECONDS):
+                holding = {lock: token}
+            elif (made := _made_by_another(lock, key, generation)) is not None:
+                tags.show(*made.names)
+                return made.value
     except CacheUnavailable:
         return compute()
-    with tags.collecting(summary=stale_ok) as shown:
-        tags.show(*shows)
-        value = compute()
-    late = shown.tags & set(late_ok)
-    shown.summaries |= late
-    shown.tags -= late
-    with contextlib.suppress(CacheUnavailable):
-        cache_call(cache.set, key, kept(value, shown, started, generation), PAGE_TIMEOUT)
-        if stale_ok:
-            cache_call(cache.delete, refresh_lock(name))
+    try:
+        with tags.collecting(summary=stale_ok) as shown:
+            tags.show(*shows)
+            value = compute()
+        late = shown.tags & set(late_ok)
+        shown.summaries |= late
+        shown.tags -= late
+        with contextlib.suppress(CacheUnavailable):
+            cache_call(cache.set, key, kept(value, shown, started, generation), PAGE_TIMEOUT)
+            if stale_ok:
+                cache_call(cache.delete, refresh_lock(name))
+    finally:
+        release(holding)
     return value
 
 

@@ -424,3 +424,26 @@ def test_a_page_not_kept_gives_its_lock_back_at_once(client, two_summits):
     assert cache.get(archive_cache.MAKING_PREFIX + page_key_of("/documents/no-such-document/")) is None
     assert client.get("/documents/")["X-Cache"] == "miss"
     assert cache.get(archive_cache.MAKING_PREFIX + page_key_of("/documents/")) is None
+
+
+def test_a_value_another_worker_is_making_is_waited_for_not_made_again(any_cache):
+    """An id block no worker may serve as it was: after a publish, the archive's pages asking for it at once wait
+    for the one worker making it."""
+    name = "list:ids:block-0"
+    key, lock = archive_cache.derived_key(name), archive_cache.MAKING_PREFIX + archive_cache.derived_key(name)
+    assert cache.add(lock, "another worker", 60)
+
+    def keep_from_the_other_worker():
+        started, generation = archive_cache.clock_now(), archive_cache.cache_generation()
+        made = archive_cache.kept([3, 2, 1], tags.Shown(tags={"document"}), started, generation)
+        cache.set(key, made, 60)
+        cache.delete(lock)
+
+    threading.Timer(0.05, keep_from_the_other_worker).start()
+    made_here = []
+    with tags.collecting() as shown:
+        value = archive_cache.cached_for_content(name, lambda: made_here.append(1) or [1, 2, 3])
+
+    assert value == [3, 2, 1] and made_here == []
+    assert "document" in shown.tags  # the answer using it shows what it shows
+    assert cache.get(lock) is None
