@@ -289,6 +289,25 @@ def invalidate(names) -> None:
     tick, moment = _tick(), wall_clock()
     moved = {MOVED_PREFIX + name: moment for name in names}
     cache_call(cache.set_many, {**{TAG_PREFIX + name: tick for name in names}, **moved}, None)
+    if (read := _tags_read.get()) is not None:
+        for name in names:
+            read.pop(name, None)
+
+
+# The tags' ticks read so far in the request being answered (``remembering_tags``). A page checks a dozen kept
+# values and rows that share tags (the archive's, the documents list's...); each tag is read once. A value found
+# fresh against a tick read earlier in the request was fresh after the request began, which is when the answer
+# is kept as begun; a tag that moved since is read as it was, so the value is made again, never passed as fresh.
+_tags_read: contextvars.ContextVar[dict | None] = contextvars.ContextVar("archive_tags_read", default=None)
+
+
+@contextlib.contextmanager
+def remembering_tags():
+    token = _tags_read.set({})
+    try:
+        yield
+    finally:
+        _tags_read.reset(token)
 
 
 def invalidate_or_flush(names) -> bool:
@@ -301,10 +320,17 @@ def invalidate_or_flush(names) -> bool:
 
 
 def tag_times(names) -> dict:
-    """Each tag's last invalidation (None: none kept). Raises CacheUnavailable."""
+    """Each tag's last invalidation (None: none kept), each read once a request (``remembering_tags``). Raises
+    CacheUnavailable."""
     names = sorted(names)
-    found = cache_call(cache.get_many, [TAG_PREFIX + name for name in names])
-    return {name: found.get(TAG_PREFIX + name) for name in names}
+    read = _tags_read.get()
+    if read is None:
+        found = cache_call(cache.get_many, [TAG_PREFIX + name for name in names])
+        return {name: found.get(TAG_PREFIX + name) for name in names}
+    if missing := [name for name in names if name not in read]:
+        found = cache_call(cache.get_many, [TAG_PREFIX + name for name in missing])
+        read.update({name: found.get(TAG_PREFIX + name) for name in missing})
+    return {name: read[name] for name in names}
 
 
 def times_to_keep(names, started: int) -> dict:
@@ -318,6 +344,8 @@ def times_to_keep(names, started: int) -> dict:
             # ``add``: a change invalidating the tag meanwhile is not overwritten, and its tick is read instead.
             added = cache_call(cache.add, TAG_PREFIX + name, started, None)
             found[name] = started if added else cache_call(cache.get, TAG_PREFIX + name)
+            if (read := _tags_read.get()) is not None:
+                read[name] = found[name]
     return found
 
 

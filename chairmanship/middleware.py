@@ -39,6 +39,13 @@ class AnonymousPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.method not in ("GET", "HEAD"):
+            return self.answer(request)
+        # A reading request checks a dozen kept values sharing tags: each tag is read once.
+        with archive_cache.remembering_tags():
+            return self.answer(request)
+
+    def answer(self, request):
         if not archive_cache.is_cacheable_request(request):
             # Parts of the page may still be kept (rows, totals): they begin with the request (``cache._begun_at``).
             with tags.collecting() as shown:

@@ -336,3 +336,26 @@ def test_a_summit_page_shows_a_status_granted_at_it_later(client):
     state = StateFactory(short_name="Laos")
     MembershipFactory(state=state, status="partner", start_date=datetime.date(2024, 7, 4), summit=summit)
     assert "Laos" in client.get(summit.get_absolute_url()).content.decode()
+
+
+def test_a_page_reads_each_tag_it_checks_once(client, monkeypatch):
+    """The archive's total, id block, filter form, chart and rows share their tags (the archive's, the documents
+    list's, the records'): made again after a change, the page asks the cache for each tag once."""
+    for n in range(3):
+        DocumentFactory(title=f"Declaration {n}", summit=SummitFactory())
+    client.get("/documents/?type=declaration")
+    DocumentFactory(title="A new declaration")
+    asked = []
+    cache_call = archive_cache.cache_call
+
+    def noting(method, *args, **kwargs):
+        if method.__name__ == "get_many":
+            asked.extend(args[0])
+        return cache_call(method, *args, **kwargs)
+
+    monkeypatch.setattr(archive_cache, "cache_call", noting)
+
+    assert "A new declaration" in client.get("/documents/?type=declaration").content.decode()
+
+    tags_asked = [key for key in asked if key.startswith(archive_cache.TAG_PREFIX)]
+    assert tags_asked and len(tags_asked) == len(set(tags_asked))
