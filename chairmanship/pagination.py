@@ -35,6 +35,11 @@ class ArchivePaginator(Paginator):
     def count(self):
         if self.list_cache_name is None:
             return super().count
+        # A list that fits in its first block of ids is counted by it: no count query, and never late (a filtered
+        # list made again after a publish reads its ids anyway).
+        first = self.block(0)
+        if len(first) < self.block_size:
+            return len(first)
         # A total may be a few seconds late while one worker counts it afresh; the page's records never are.
         return archive_cache.cached_for_content(
             f"{self.list_cache_name}:count", lambda: Paginator.count.func(self), shows=self.shows, stale_ok=True
@@ -48,24 +53,31 @@ class ArchivePaginator(Paginator):
             top = self.count
         return self._get_page(PageRecords(self.ids_between(bottom, top), self.object_list), number, self)
 
-    def ids_between(self, bottom: int, top: int) -> list:
-        ordered_ids = self.object_list.values_list("pk", flat=True)
-        if self.list_cache_name is None:
-            return list(ordered_ids[bottom:top])
-        size = self.per_page * self.pages_per_block
+    @property
+    def block_size(self) -> int:
+        return self.per_page * self.pages_per_block
+
+    def block(self, number: int) -> list:
+        """The ids of the list's ``number``th block, in its order, remembered until the list changes."""
+        size = self.block_size
         # The order is part of the name: the same filters sorted another way list other ids.
         order = hashlib.sha256(repr((self.object_list.query.order_by, size)).encode()).hexdigest()[:16]
+        ordered_ids = self.object_list.values_list("pk", flat=True)
+        return archive_cache.cached_for_content(
+            f"{self.list_cache_name}:ids:{order}:{number}",
+            lambda: list(ordered_ids[number * size : (number + 1) * size]),
+            shows=self.shows,
+        )
+
+    def ids_between(self, bottom: int, top: int) -> list:
+        if self.list_cache_name is None:
+            return list(self.object_list.values_list("pk", flat=True)[bottom:top])
         if top <= bottom:
             return []
-        ids = []
-        for block in range(bottom // size, (top - 1) // size + 1):
-            start = block * size
-            block_ids = archive_cache.cached_for_content(
-                f"{self.list_cache_name}:ids:{order}:{block}",
-                lambda start=start: list(ordered_ids[start : start + size]),
-                shows=self.shows,
-            )
-            ids += block_ids[max(bottom - start, 0) : max(top - start, 0)]
+        size, ids = self.block_size, []
+        for number in range(bottom // size, (top - 1) // size + 1):
+            start = number * size
+            ids += self.block(number)[max(bottom - start, 0) : max(top - start, 0)]
         return ids
 
 

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import QueryDict
 from django.urls import reverse
 
+from chairmanship.cache import cache_generation
 from chairmanship.models import Document, DocumentType, PublicationStatus
 from chairmanship.pagination import ArchivePaginator, list_cache_name
 from tests.factories import DocumentFactory, TopicFactory
@@ -117,3 +118,18 @@ def test_totals_of_different_filters_are_kept_apart():
 def test_an_editors_total_counting_drafts_is_kept_apart_from_the_publics():
     query = QueryDict("type=decision")
     assert list_cache_name(Document, query, reader="editor") != list_cache_name(Document, query)
+
+
+@pytest.mark.parametrize("pages_per_block", [1, 2, 3, 50])
+def test_a_list_is_counted_by_its_first_block_of_ids_when_it_fits_and_by_a_count_when_it_does_not(
+    documents, pages_per_block, django_assert_num_queries
+):
+    archive = Document.objects.published().order_by("-date", "title_en", "pk")
+    paginator = ArchivePaginator(archive, 4, list_cache_name=f"test:count:{pages_per_block}")
+    paginator.pages_per_block = pages_per_block
+    fits = paginator.block_size > len(documents)
+    cache_generation()  # read from the database once, as any request's first look at the cache does
+    # The first block's ids, then a COUNT only when the list runs past it.
+    with django_assert_num_queries(1 if fits else 2) as queries:
+        assert paginator.count == len(documents)
+    assert any("COUNT(" in query["sql"] for query in queries.captured_queries) is not fits
