@@ -543,8 +543,8 @@ class PublishableQuerySet(SlugNaturalKeyQuerySet):
     @read_plan
     def for_page_list(self):
         """Records as the bounded lists of a record's page show them: the columns of the model's
-        ``LIST_FIELDS`` (in every language where translated), not its texts. Their rows are mostly kept
-        rendered, and sixty records with every text cost a summit's page a fifth of its time."""
+        ``LIST_FIELDS`` (in every language where translated), not their summaries and full texts, which a page
+        listing sixty documents would otherwise read and never show."""
         names = self.model.LIST_FIELDS
         return self.only(
             *names, *(f"{name}{suffix}" for name in names for suffix in language_suffixes(self.model, name))
@@ -735,10 +735,6 @@ class ChairmanshipQuerySet(PublishableQuerySet):
         )
 
 
-# What ``with_neighbours()`` annotates.
-NEIGHBOURS = ("previous_slug", "previous_city", "previous_number", "next_slug", "next_city", "next_number")
-
-
 class SummitQuerySet(PublishableQuerySet):
     @read_plan
     def for_api(self, *, public: bool = True):
@@ -771,7 +767,7 @@ class SummitQuerySet(PublishableQuerySet):
         """Every summit with what it is reported to have adopted and what the archive records, oldest first."""
         return self.with_public_flag("host_state").with_coverage().order_by("number")
 
-    def with_neighbours(self):  # names: NEIGHBOURS
+    def with_neighbours(self):
         """Annotates the slugs and numbers of the previous and next public summits (same query)."""
         public = Summit.objects.published()
         earlier = public.filter(number__lt=models.OuterRef("number")).order_by("-number")
@@ -814,8 +810,8 @@ class SummitQuerySet(PublishableQuerySet):
             models.Prefetch("admissions", queryset=Membership.objects.admissions_for_page()),
             models.Prefetch("figures", queryset=KeyFigure.objects.select_related("source")),
         )
-        neighbours = Summit.objects.filter(pk=summit.pk).with_neighbours().values(*NEIGHBOURS).get()
-        for name, value in neighbours.items():
+        neighbours = Summit.objects.filter(pk=summit.pk).with_neighbours()
+        for name, value in neighbours.values(*neighbours.query.annotations).get().items():
             setattr(summit, name, value)
         return (list_tag(Summit),)
 
@@ -841,7 +837,7 @@ class DocumentQuerySet(PublishableQuerySet):
     @read_plan
     def for_detail(self):
         """A document's page: its own fields, summit, chairmanship, sources (cited) and corrections. What it shows
-        of its topics, signatories and initiatives is read by ``page_parts()`` only when those parts are made."""
+        of its topics, signatories and initiatives is read by ``read_page_parts()`` only when those parts are made."""
         return self.for_archive().prefetch_related("sources", "corrections")
 
     def read_page_parts(self, document) -> tuple[str, ...]:
@@ -1406,7 +1402,7 @@ class Document(Publishable):
             models.Index(fields=["-date", "-published_at"], name="document_latest"),
             # A summit's page lists its first documents by type and title and counts them all: in the index's
             # order the database stops after the first rows instead of sorting every document of the summit,
-            # and counts them from the index alone (PostgreSQL; about 0.2 and 0.6 ms instead of 6 and 2 ms for
+            # and counts them from the index alone (PostgreSQL; about 0.2 and 0.4 ms instead of 6 and 2 ms for
             # a summit of 1 700 documents).
             models.Index(
                 fields=["summit", "document_type", "title_en"],

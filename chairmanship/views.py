@@ -102,8 +102,8 @@ class DetailPageMixin(ShowsListsMixin):
 
     page_lists: dict[str, ArchiveLink] = {}
     # Parts of the page made from the records related to this one (context name: template), read with the
-    # model's ``page_parts()`` plan only when they must be made: each is kept rendered until what it shows
-    # changes, so a page made again after another change reads none of those records.
+    # model's ``read_page_parts()`` only when they must be made: kept rendered until what they show changes, so a
+    # page made again after another change reads none of those records.
     kept_parts: dict[str, str] = {}
 
     def get_object(self, queryset=None):
@@ -132,13 +132,17 @@ class DetailPageMixin(ShowsListsMixin):
     def record_parts(self, record) -> dict:
         def make(_ids):
             lists = self.model.objects.read_page_parts(record)
-            made = {name: get_template(name).render({"object": record}) for name in self.kept_parts.values()}
+            made = {
+                name: get_template(template).render({"object": record}) for name, template in self.kept_parts.items()
+            }
             # A change of the record itself (its relations are its own fields) or of a record shown makes them
             # again, and so does a related record going public or private (``detail_tags``).
             return {record.pk: (made, tags.loaded_with(record) | {*tags.detail_tags(record), *lists})}
 
-        made = archive_cache.cached_per_record(f"parts:{self.model._meta.model_name}", [record.pk], make)[record.pk]
-        return {name: mark_safe(made[template]) for name, template in self.kept_parts.items()}  # noqa: S308
+        # The parts' names are in the key: a release that adds a part never reads a kept set without it.
+        kept_as = f"parts:{self.model._meta.model_name}:{','.join(self.kept_parts)}"
+        made = archive_cache.cached_per_record(kept_as, [record.pk], make)[record.pk]
+        return {name: mark_safe(html) for name, html in made.items()}  # noqa: S308 (rendered by the templates)
 
     def get_structured_data(self) -> dict:
         return {}
