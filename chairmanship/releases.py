@@ -1142,7 +1142,9 @@ def _scan_releases(root: Path) -> list[Release]:
             release = get_release(folder.name)
             if release is not None:
                 found.append(release)
-    return sorted(found, key=lambda release: release.built_at, reverse=True)
+    # Two releases built within the same second (their times are kept to the second) are told apart by the
+    # number the later one's version carries (``next_version``).
+    return sorted(found, key=lambda release: (release.built_at, int(release.version[11:] or 1)), reverse=True)
 
 
 def write_index(root: Path) -> list[Release]:
