@@ -179,7 +179,7 @@ def went_live(*, since: float) -> tuple[int, float]:
             for record in model.objects.filter(
                 status=PublicationStatus.PUBLISHED, published_at__gte=live, published_at__lte=now
             ):
-                changed |= tags.tags_for_change(record, created=True)
+                changed |= tags.tags_for_change(record, created=True, linked=True)
         if not invalidate_or_flush(changed):
             return raise_stored_version(flush=True)
         purge.purge_after_commit(changed)
@@ -203,9 +203,12 @@ def share_version(generation: int, next_go_live: float | None) -> None:
 def _generation_from(copy) -> int:
     """The generation: the cache's copy while it is fresh, else the database's (the copy is then renewed)."""
     now = wall_clock()
+    read = _tags_read.get()
     if copy is not None:
         generation, next_go_live, read_at = copy
         if now - read_at < VERSION_COPY_SECONDS and now < next_go_live:
+            if read is not None:
+                read[VERSION_KEY] = copy
             return generation
     try:
         generation, next_go_live = read_stored_version()
@@ -214,6 +217,8 @@ def _generation_from(copy) -> int:
             raise
         return copy[0]
     cache_call(cache.set, VERSION_KEY, (generation, next_go_live, now), None)
+    if read is not None:
+        read[VERSION_KEY] = (generation, next_go_live, now)
     return generation
 
 
@@ -224,11 +229,16 @@ def cache_generation() -> int:
 
 
 def next_go_live_copy() -> float | None:
-    """The next go-live moment as the cache's copy has it (None when unknown or the cache is down)."""
-    try:
-        copy = cache_call(cache.get, VERSION_KEY)
-    except CacheUnavailable:
-        return None
+    """The next go-live moment as the cache's copy has it (None when unknown or the cache is down); as this
+    request read it, where it did."""
+    read = _tags_read.get()
+    if read is not None and VERSION_KEY in read:
+        copy = read[VERSION_KEY]
+    else:
+        try:
+            copy = cache_call(cache.get, VERSION_KEY)
+        except CacheUnavailable:
+            return None
     return copy[1] if copy and copy[1] < NOTHING_SCHEDULED else None
 
 
@@ -292,12 +302,15 @@ def invalidate(names) -> None:
     if (read := _tags_read.get()) is not None:
         for name in names:
             read.pop(name, None)
+            read.pop(MOVED_PREFIX + name, None)
 
 
 # The tags' ticks read so far in the request being answered (``remembering_tags``). A page checks a dozen kept
 # values and rows that share tags (the archive's, the documents list's...); each tag is read once. A value found
 # fresh against a tick read earlier in the request was fresh after the request began, which is when the answer
 # is kept as begun; a tag that moved since is read as it was, so the value is made again, never passed as fresh.
+# The moments tags moved at (``MOVED_PREFIX`` + name: how late a summary is) and the generation's copy
+# (``VERSION_KEY``) are remembered in it too.
 _tags_read: contextvars.ContextVar[dict | None] = contextvars.ContextVar("archive_tags_read", default=None)
 
 
@@ -331,6 +344,19 @@ def tag_times(names) -> dict:
         found = cache_call(cache.get_many, [TAG_PREFIX + name for name in missing])
         read.update({name: found.get(TAG_PREFIX + name) for name in missing})
     return {name: read[name] for name in names}
+
+
+def moved_moments(names) -> dict:
+    """The wall-clock moment each tag last moved at (None: not kept), each read once a request. Raises
+    CacheUnavailable."""
+    read = _tags_read.get()
+    if read is None:
+        read = {}
+    keys = [MOVED_PREFIX + name for name in names]
+    if missing := [key for key in keys if key not in read]:
+        found = cache_call(cache.get_many, missing)
+        read.update({key: found.get(key) for key in missing})
+    return {name: read[MOVED_PREFIX + name] for name in names}
 
 
 def times_to_keep(names, started: int) -> dict:
@@ -535,8 +561,9 @@ def freshness(entry: Kept, generation: int) -> str:
         for name, tick in entry.summaries_seen.items()
         if now[name] != tick or (tick is not None and tick > entry.summaries_made_at)
     ]
-    moments = cache_call(cache.get_many, [MOVED_PREFIX + name for name in moved])
-    since = max(moments.values(), default=None)  # None: the moments were evicted, so it is due
+    moments = moved_moments(moved)
+    since = max((moment for moment in moments.values() if moment is not None), default=None)
+    # None: the moments were evicted, so it is due
     return "late" if since is not None and wall_clock() - since < SUMMARY_LATE_SECONDS else "due"
 
 
@@ -605,7 +632,35 @@ def release(holding: dict) -> None:
         cache_call(cache.delete_many, [lock for lock, value in holding.items() if held.get(lock) == value])
 
 
-def cached_for_content(name: str, compute, *, shows=(), stale_ok: bool = False, late_ok=()):
+# The summaries the request being answered serves as they were, to be made afresh once its answer is sent
+# (``deferring_refreshes``).
+_deferred: contextvars.ContextVar[list | None] = contextvars.ContextVar("archive_deferred", default=None)
+
+
+@contextlib.contextmanager
+def deferring_refreshes():
+    """Within: a summary this worker is to make afresh is served as it was, and made once the answer is sent
+    (``run_deferred``, which the caller arranges). Yields the list of what is to be made."""
+    pending = []
+    token = _deferred.set(pending)
+    try:
+        yield pending
+    finally:
+        _deferred.reset(token)
+
+
+def run_deferred(pending: list) -> None:
+    """Makes the summaries a request deferred; a failure is logged and leaves the previous value kept (its refresh
+    lock expires, and another request makes it)."""
+    for refresh in pending:
+        try:
+            refresh()
+        except Exception:  # after the answer is sent, nobody else would hear of it
+            logger.exception("A deferred refresh failed")
+    pending.clear()
+
+
+def cached_for_content(name: str, compute, *, shows=(), stale_ok: bool = False, late_ok=(), deferrable: bool = False):
     """A value derived from archive content, kept until what it was made from changes (its tags: what
     ``compute`` loads, and ``shows``); computed afresh if the cache is down.
 
@@ -614,6 +669,11 @@ def cached_for_content(name: str, compute, *, shows=(), stale_ok: bool = False, 
     names tags whose moves alone let it be served as it was for ``SUMMARY_LATE_SECONDS`` too, before one worker
     makes it again: the counted records' list for facet counts and the forms and charts showing them (not a
     renamed topic they name, nor a list's total, which pages the list).
+
+    Where its request defers refreshes (``deferring_refreshes``: reading pages), the worker making a summary afresh
+    serves it as it was too, and makes it once its answer is sent, so that no reader waits for a recount: a summary
+    whose late time is over (only its ``late_ok`` tags moved), and a ``deferrable`` one (a list's total, a few
+    milliseconds late). A summary naming what changed (a renamed topic) is made at once.
     """
     tags.show(*shows, summary=stale_ok)
     key = derived_key(name)
@@ -626,19 +686,22 @@ def cached_for_content(name: str, compute, *, shows=(), stale_ok: bool = False, 
         if state == "fresh":
             tags.show(*entry.names, summary=stale_ok)
             return entry.value
-        if (
-            state != "missing"
-            and stale_ok
-            and entry.generation == generation
-            # Late (moved on less than SUMMARY_LATE_SECONDS ago), or another worker is making it afresh.
-            and (
-                (state == "late" and late_ok) or not cache_call(cache.add, refresh_lock(name), 1, REFRESH_LOCK_SECONDS)
+        if state != "missing" and stale_ok and entry.generation == generation:
+            pending = _deferred.get()
+            # Late (moved on less than SUMMARY_LATE_SECONDS ago), or another worker is making it afresh, or this one
+            # will once its answer is sent.
+            serve_as_it_was = (state == "late" and late_ok) or not cache_call(
+                cache.add, refresh_lock(name), 1, REFRESH_LOCK_SECONDS
             )
-        ):
-            tags.show(*entry.names, summary=True)  # the previous value meanwhile
-            if (shown := tags.current()) is not None:
-                shown.summaries_older_than(entry.made_at)
-            return entry.value
+            if not serve_as_it_was and pending is not None and (state == "due" or deferrable):
+                language = translation.get_language()
+                pending.append(lambda: _refresh_later(language, name, compute, shows, late_ok, started, generation))
+                serve_as_it_was = True
+            if serve_as_it_was:
+                tags.show(*entry.names, summary=True)  # the previous value meanwhile
+                if (shown := tags.current()) is not None:
+                    shown.summaries_older_than(entry.made_at)
+                return entry.value
         holding = {}
         if not stale_ok:
             # Never served as it was (an id block): one worker makes it while the others wait for it, as for pages.
@@ -651,19 +714,31 @@ def cached_for_content(name: str, compute, *, shows=(), stale_ok: bool = False, 
     except CacheUnavailable:
         return compute()
     try:
-        with tags.collecting(summary=stale_ok) as shown:
-            tags.show(*shows)
-            value = compute()
-        late = shown.tags & set(late_ok)
-        shown.summaries |= late
-        shown.tags -= late
-        with contextlib.suppress(CacheUnavailable):
-            cache_call(cache.set, key, kept(value, shown, started, generation), PAGE_TIMEOUT)
-            if stale_ok:
-                cache_call(cache.delete, refresh_lock(name))
+        return _make_and_keep(name, compute, shows, stale_ok, late_ok, started, generation)
     finally:
         release(holding)
+
+
+def _make_and_keep(name: str, compute, shows, stale_ok: bool, late_ok, started: int, generation: int):
+    """Computes a ``cached_for_content`` value and keeps it as begun at ``started``."""
+    with tags.collecting(summary=stale_ok) as shown:
+        tags.show(*shows)
+        value = compute()
+    late = shown.tags & set(late_ok)
+    shown.summaries |= late
+    shown.tags -= late
+    with contextlib.suppress(CacheUnavailable):
+        cache_call(cache.set, derived_key(name), kept(value, shown, started, generation), PAGE_TIMEOUT)
+        if stale_ok:
+            cache_call(cache.delete, refresh_lock(name))
     return value
+
+
+def _refresh_later(language: str, name: str, compute, shows, late_ok, started: int, generation: int) -> None:
+    """A summary made after the answer that served it as it was: in that answer's language, begun when that
+    answer began (its querysets took their moment then), so a change since makes it stale."""
+    with translation.override(language):
+        _make_and_keep(name, compute, shows, True, late_ok, started, generation)
 
 
 def cached_per_record(name: str, ids: list, make) -> dict:

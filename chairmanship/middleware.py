@@ -4,6 +4,7 @@ Each class only wires a rule into the pipeline; the rule itself lives in its mod
 health, redirects), where views and commands call it too.
 """
 
+import functools
 from http import HTTPStatus
 
 from django.db import DatabaseError
@@ -28,7 +29,12 @@ class ConditionalReadMiddleware(ConditionalGetMiddleware):
     def process_response(self, request, response):
         if request.method == "GET" and response.has_header("Last-Modified"):
             del response["Last-Modified"]
-        return super().process_response(request, response)
+        answered = super().process_response(request, response)
+        if answered is not response:
+            # A 304 in its place: what was to run once the answer is sent (deferred refreshes) runs after the 304.
+            answered._resource_closers.extend(response._resource_closers)
+            response._resource_closers.clear()
+        return answered
 
 
 class AnonymousPageCacheMiddleware:
@@ -41,9 +47,14 @@ class AnonymousPageCacheMiddleware:
     def __call__(self, request):
         if request.method not in ("GET", "HEAD"):
             return self.answer(request)
-        # A reading request checks a dozen kept values sharing tags: each tag is read once.
-        with archive_cache.remembering_tags():
-            return self.answer(request)
+        # A reading request checks a dozen kept values sharing tags: each tag is read once. A total or count it
+        # finds moved on is served as it was and counted afresh once the answer is sent (the WSGI server calls
+        # the response's closers then): the reader who happens to ask first does not wait for it.
+        with archive_cache.remembering_tags(), archive_cache.deferring_refreshes() as pending:
+            response = self.answer(request)
+        if pending:
+            response._resource_closers.append(functools.partial(archive_cache.run_deferred, list(pending)))
+        return response
 
     def answer(self, request):
         if not archive_cache.is_cacheable_request(request):

@@ -30,6 +30,7 @@ class ArchivePaginator(Paginator):
         super().__init__(object_list, per_page, orphans, allow_empty_first_page)
         self.list_cache_name = list_cache_name
         self.shows = shows  # the list's tags (``chairmanship.tags.list_tags``)
+        self._blocks = {}  # read once: the total and the page both read the first block
 
     @cached_property
     def count(self):
@@ -40,16 +41,23 @@ class ArchivePaginator(Paginator):
         first = self.block(0)
         if len(first) < self.block_size:
             return len(first)
-        # A total may be a few seconds late while one worker counts it afresh; the page's records never are.
+        # A total may be a few seconds late while one worker counts it afresh, after its own answer is sent; the
+        # page's records never are.
         return archive_cache.cached_for_content(
-            f"{self.list_cache_name}:count", lambda: Paginator.count.func(self), shows=self.shows, stale_ok=True
+            f"{self.list_cache_name}:count",
+            lambda: Paginator.count.func(self),
+            shows=self.shows,
+            stale_ok=True,
+            deferrable=True,
         )
 
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
-        if top + self.orphans >= self.count:
+        # Without orphans the ids themselves end the last page: the total may be a few seconds late (a record just
+        # published at the end of the list is on it all the same).
+        if self.orphans and top + self.orphans >= self.count:
             top = self.count
         return self._get_page(PageRecords(self.ids_between(bottom, top), self.object_list), number, self)
 
@@ -59,15 +67,18 @@ class ArchivePaginator(Paginator):
 
     def block(self, number: int) -> list:
         """The ids of the list's ``number``th block, in its order, remembered until the list changes."""
+        if number in self._blocks:
+            return self._blocks[number]
         size = self.block_size
         # The order is part of the name: the same filters sorted another way list other ids.
         order = hashlib.sha256(repr((self.object_list.query.order_by, size)).encode()).hexdigest()[:16]
         ordered_ids = self.object_list.values_list("pk", flat=True)
-        return archive_cache.cached_for_content(
+        self._blocks[number] = archive_cache.cached_for_content(
             f"{self.list_cache_name}:ids:{order}:{number}",
             lambda: list(ordered_ids[number * size : (number + 1) * size]),
             shows=self.shows,
         )
+        return self._blocks[number]
 
     def ids_between(self, bottom: int, top: int) -> list:
         if self.list_cache_name is None:

@@ -18,11 +18,16 @@ The tags:
   documents, a state's memberships). Raised when a record pointing at it joins, leaves or moves.
 - ``<model>-public``: which of the model's records are public, for pages that show related records only when
   they are (a document's signatory states, an initiative's documents).
+- ``<model>-<parameter>-<value>``: the lists filtered by one choice (``document-type-treaty``) or by one linked
+  record (``document-topic-energy``), instead of ``<model>``: raised by a change of a record with that value.
+- ``<model>-links``: which records are linked to which (a document's topics), for the counts by linked record.
 """
 
 import contextlib
 import contextvars
 from dataclasses import dataclass, field
+
+from chairmanship.links import SLUG
 
 ARCHIVE = "archive"
 # The models with large lists (100 000 documents): a change of their text alone leaves lists where they are.
@@ -83,18 +88,70 @@ CHOICE_FILTERS = {
 }
 
 
+# Likewise a list filtered by the slugs of records linked to its own (many-to-many): tagged
+# ``<model>-<parameter>-<slug>``. A record's links change only through the link itself, so a topic's list stays
+# cached while documents of other topics are published; what counts records by their links shows
+# ``<model>-links``.
+LINK_FILTERS = {
+    "document": {"topic": "topics"},
+    "initiative": {"topic": "topics"},
+}
+
+
 def choice_tag(model, parameter: str, value) -> str:
     return f"{model._meta.model_name}-{parameter}-{value}"
 
 
+def links_tag(model) -> str:
+    return f"{model._meta.model_name}-links"
+
+
+def counted_tags(model) -> tuple[str, ...]:
+    """What the counts over a model's whole list move with (facet counts, charts): the list, and the links it is
+    counted by."""
+    return (list_tag(model), links_tag(model))
+
+
 def _narrowest(model, query) -> tuple[str, ...] | None:
-    """The choice-value tags of the first choice filter in ``query`` whose values are all real choices."""
-    for parameter, field_name in CHOICE_FILTERS.get(model._meta.model_name, {}).items():
+    """The value tags of the first choice filter in ``query`` whose values are all real choices, else of the first
+    link filter whose values are all slugs."""
+    name = model._meta.model_name
+    for parameter, field_name in CHOICE_FILTERS.get(name, {}).items():
         values = [value for value in query.getlist(parameter) if value]
         choices = {str(choice) for choice, _label in model._meta.get_field(field_name).choices}
         if values and set(values) <= choices:
             return tuple(choice_tag(model, parameter, value) for value in sorted(set(values)))
+    for parameter in LINK_FILTERS.get(name, {}):
+        values = [value for value in query.getlist(parameter) if value]
+        if values and all(SLUG.fullmatch(value) for value in values):
+            return tuple(choice_tag(model, parameter, value) for value in sorted(set(values)))
     return None
+
+
+def _link_parameter(model, related_model) -> tuple[str, str] | None:
+    """(parameter, field name) of ``model``'s link filter through its many-to-many field to ``related_model``."""
+    for parameter, field_name in LINK_FILTERS.get(model._meta.model_name, {}).items():
+        if model._meta.get_field(field_name).related_model is related_model:
+            return parameter, field_name
+    return None
+
+
+def _link_tags(record, *, deleted: bool) -> set[str]:
+    """The tags of the link-filtered lists ``record`` is in. A deleted record's links are gone with it: every
+    linked record's list may have held it."""
+    model = type(record)
+    found = set()
+    for parameter, field_name in LINK_FILTERS.get(model._meta.model_name, {}).items():
+        field_ = model._meta.get_field(field_name)
+        if deleted:
+            slugs = field_.related_model._default_manager.values_list("slug", flat=True)
+        else:
+            through = field_.remote_field.through
+            slugs = through.objects.filter(**{field_.m2m_field_name(): record.pk}).values_list(
+                f"{field_.m2m_reverse_field_name()}__slug", flat=True
+            )
+        found |= {choice_tag(model, parameter, slug) for slug in slugs}
+    return found
 
 
 def list_tags(model, query) -> tuple[str, ...]:
@@ -255,8 +312,9 @@ def _targets(record, loaded: dict | None) -> set[str]:
     return found
 
 
-def tags_for_change(record, *, created: bool = False, deleted: bool = False) -> set[str]:
-    """The tags a save or delete of ``record`` invalidates."""
+def tags_for_change(record, *, created: bool = False, deleted: bool = False, linked: bool | None = None) -> set[str]:
+    """The tags a save or delete of ``record`` invalidates. ``linked``: whether it may have many-to-many links
+    already (by default, unless just created: they are added after it is saved)."""
     model = type(record)
     tags = {record_tag(record), text_tag(model)}
     attached = getattr(record, "content_type_id", None) and getattr(record, "object_id", None)
@@ -267,6 +325,8 @@ def tags_for_change(record, *, created: bool = False, deleted: bool = False) -> 
         return tags
     loaded = getattr(record, "_loaded_values", None)
     tags |= {list_tag(model), *_targets(record, loaded)}
+    if linked if linked is not None else not created:
+        tags |= _link_tags(record, deleted=deleted)
     for parameter, field_name in CHOICE_FILTERS.get(model._meta.model_name, {}).items():
         values = {record.__dict__.get(field_name), (loaded or {}).get(field_name)}
         tags |= {choice_tag(model, parameter, value) for value in values if value is not None}
@@ -283,7 +343,19 @@ def tags_for_relation_change(instance, model, pk_set, *, reverse: bool = False) 
     signatories, in its API answers too); the other side shows it only in its own page's lists of the records
     linked to it (``-related``). So a new document citing a source leaves every page showing that source alone.
     """
-    tags = {list_tag(type(instance)), related_tag(type(instance), instance.pk)}
+    # A link filter's lists move only by the linked records named (``LINK_FILTERS``); other lists stay.
+    link = _link_parameter(model, type(instance)) if reverse else _link_parameter(type(instance), model)
+    tags = {related_tag(type(instance), instance.pk)}
+    if link is None:
+        tags.add(list_tag(type(instance)))
+    if link is not None:
+        parameter = link[0]
+        if reverse:  # a topic's documents: the lists of this topic
+            tags |= {choice_tag(model, parameter, instance.slug), links_tag(model)}
+        else:  # a document's topics: the lists of the topics it gained or lost (cleared: of any topic)
+            linked = model._default_manager.all() if pk_set is None else model._default_manager.filter(pk__in=pk_set)
+            slugs = linked.values_list("slug", flat=True)
+            tags |= {*(choice_tag(type(instance), parameter, slug) for slug in slugs), links_tag(type(instance))}
     if not reverse or pk_set is None:  # cleared from the other side: the linked records are not named
         tags.add(record_tag(instance))
     # Lists filtered by a choice: the instance's own values, and every value of the records on the other side.
@@ -297,7 +369,11 @@ def tags_for_relation_change(instance, model, pk_set, *, reverse: bool = False) 
             tags.add(record_tag(model, pk))
     if pk_set is None:  # cleared: every record of the other side may have lost a link
         tags |= {list_tag(model), public_tag(model)}
-    elif not CHOICE_FILTERS.get(instance._meta.model_name) and CHOICE_FILTERS.get(model._meta.model_name):
+    elif (
+        link is None
+        and not CHOICE_FILTERS.get(instance._meta.model_name)
+        and CHOICE_FILTERS.get(model._meta.model_name)
+    ):
         # Linked from the small side (a topic's documents): the large side's lists filtered by the link move.
         tags.add(list_tag(model))
     return tags

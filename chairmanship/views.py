@@ -15,6 +15,7 @@ from django.shortcuts import redirect
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import quote_etag
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, pgettext_lazy
@@ -417,9 +418,16 @@ class FacetedListMixin(ShowsListsMixin):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        public = super().get_queryset()
-        self.filterset = self.filterset_class(self.request.GET or None, queryset=public.for_archive())
-        return self.filterset.qs
+        self.archive = super().get_queryset().for_archive()
+        # The page number is not a filter. The pages of an unfiltered list are the archive as it is, which is what
+        # an unbound FilterSet answers: none is built (its filters copied, its form made) for each of them.
+        self.chosen = self.request.GET.copy()
+        self.chosen.pop("page", None)
+        return self.filterset.qs if self.chosen else self.archive
+
+    @cached_property
+    def filterset(self):
+        return self.filterset_class(self.chosen or None, queryset=self.archive)
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         return super().get_paginator(
@@ -444,9 +452,8 @@ class FacetedListMixin(ShowsListsMixin):
                 self.render_filter_form,
                 shows=self.facet_shows(),
                 stale_ok=True,
-                late_ok=(tags.list_tag(self.model),),
+                late_ok=tags.counted_tags(self.model),
             ),
-            filterset=self.filterset,
             is_filtered=self.is_filtered(),
         )
         return context
@@ -455,7 +462,7 @@ class FacetedListMixin(ShowsListsMixin):
         return any(key != "page" for key in self.request.GET)
 
     def facet_shows(self) -> tuple[str, ...]:
-        return (tags.list_tag(self.model), *tags.RELATED_LISTS)
+        return (*tags.counted_tags(self.model), *tags.RELATED_LISTS)
 
     def facet_counts(self) -> dict:
         """The counts cover the whole public archive, whatever is chosen: one computation per content change
@@ -465,7 +472,7 @@ class FacetedListMixin(ShowsListsMixin):
             lambda: facet_counts(self.model.objects.published()),
             shows=self.facet_shows(),
             stale_ok=True,
-            late_ok=(tags.list_tag(self.model),),
+            late_ok=tags.counted_tags(self.model),
         )
 
     def render_filter_form(self) -> str:
@@ -536,7 +543,7 @@ class DocumentListView(FacetedListMixin, PublishedMixin, ListView):
             ),
             shows=self.facet_shows(),
             stale_ok=True,
-            late_ok=(tags.list_tag(self.model),),
+            late_ok=tags.counted_tags(self.model),
         )
         return context
 

@@ -273,9 +273,13 @@ def test_facet_counts_are_served_stale_while_one_worker_counts_them_afresh(clien
     assert declaration.title in client.get(declaration.get_absolute_url()).content.decode()
 
     cache.delete(lock)  # that worker is done
-    # A page made with the previous counts is served a few seconds at most, then made again.
+    # A page made with the previous counts is served a few seconds at most, then made again. The worker making it
+    # finds the counts due too: it serves them as they were and counts them once it has answered.
     with clock_moved_on(archive_cache.SUMMARY_LATE_SECONDS):
+        due = client.get("/documents/")
         refreshed = client.get("/documents/")
+    assert due["X-Cache"] == "miss"
+    assert facet_total(due, "type") == 2
     assert refreshed["X-Cache"] == "miss"
     assert facet_total(refreshed, "type") == 3
 
@@ -316,7 +320,10 @@ def test_facet_counts_on_a_page_the_change_leaves_are_refreshed_a_few_seconds_la
     late = client.get(decisions)
     assert late["X-Cache"] == "hit"
     with clock_moved_on(archive_cache.SUMMARY_LATE_SECONDS):
+        due = client.get(decisions)
         refreshed = client.get(decisions)
+    assert due["X-Cache"] == "miss"
+    assert facet_total(due, "type") == 2  # served as they were: its worker counts them once it has answered
     assert refreshed["X-Cache"] == "miss"
     assert facet_total(refreshed, "type") == 3
 
@@ -342,6 +349,7 @@ def test_summaries_are_late_from_when_they_moved_not_from_when_the_page_was_made
     with clock_moved_on(60 + archive_cache.SUMMARY_LATE_SECONDS - 1):
         assert client.get(decisions)["X-Cache"] == "hit"
     with clock_moved_on(60 + archive_cache.SUMMARY_LATE_SECONDS):
+        assert facet_total(client.get(decisions), "type") == 2  # made again; counted once it is answered
         refreshed = client.get(decisions)
     assert refreshed["X-Cache"] == "miss"
     assert facet_total(refreshed, "type") == 3
@@ -359,7 +367,8 @@ def test_pages_with_late_summaries_are_made_again_one_at_a_time_across_the_site(
         assert client.get(decisions)["X-Cache"] == "hit"  # due, but the slot is taken: served as it was
         assert "A new declaration" in fresh(client, declarations).content.decode()  # its list moved: made at once
         cache.delete(archive_cache.LATE_PAGE_SLOT)  # that worker is done
-        assert client.get(decisions)["X-Cache"] == "miss"
+        assert client.get(decisions)["X-Cache"] == "miss"  # with the counts as they were: counted once answered
+        assert client.get(decisions)["X-Cache"] == "miss"  # with the new counts
         assert client.get(decisions)["X-Cache"] == "hit"
     assert cache.get(archive_cache.LATE_PAGE_SLOT) is None  # the page made as a late one gave the slot back
 
@@ -447,3 +456,80 @@ def test_a_value_another_worker_is_making_is_waited_for_not_made_again(any_cache
     assert value == [3, 2, 1] and made_here == []
     assert "document" in shown.tags  # the answer using it shows what it shows
     assert cache.get(lock) is None
+
+
+@pytest.fixture
+def two_topics(two_summits):
+    """The Astana Declaration on energy, the Tianjin Declaration on security, each topic's list kept."""
+    _astana, _tianjin, declaration, other = two_summits
+    energy = TopicFactory(slug="energy", name="Energy")
+    security = TopicFactory(slug="security", name="Security")
+    declaration.topics.add(energy)
+    other.topics.add(security)
+    return energy, security, declaration, other
+
+
+ENERGY, SECURITY = "/documents/?topic=energy", "/documents/?topic=security"
+
+
+def test_a_document_published_on_one_topic_leaves_the_other_topics_lists_cached(client, any_cache, two_topics):
+    energy, _security, _declaration, _other = two_topics
+    draft = DocumentFactory(title="Energy Communique", draft=True)
+    draft.topics.add(energy)
+    api_security = "/api/v1/documents/?topic=security"
+    cached(client, ENERGY, SECURITY, api_security, "/documents/?type=declaration&topic=security")
+
+    draft.status, draft.published_at = PublicationStatus.PUBLISHED, timezone.now()
+    draft.save()
+
+    assert "Energy Communique" in fresh(client, ENERGY).content.decode()
+    # Narrowed by its type first: any declaration moving may move it.
+    assert "Energy Communique" not in fresh(client, "/documents/?type=declaration&topic=security").content.decode()
+    still_cached(client, SECURITY)
+    still_cached(client, api_security)
+
+
+def test_a_document_moved_in_its_lists_refreshes_its_topics_lists(client, two_topics):
+    _energy, _security, declaration, other = two_topics
+    cached(client, ENERGY, SECURITY)
+
+    declaration.status = PublicationStatus.DRAFT  # withdrawn
+    declaration.save()
+
+    assert "Astana Declaration" not in fresh(client, ENERGY).content.decode()
+    still_cached(client, SECURITY)
+
+    other.delete()
+
+    assert "Tianjin Declaration" not in fresh(client, SECURITY).content.decode()
+
+
+def test_a_topic_taken_from_a_document_refreshes_that_topics_list_only(client, two_topics):
+    energy, security, declaration, other = two_topics
+    cached(client, ENERGY, SECURITY)
+
+    declaration.topics.remove(energy)
+
+    assert "Astana Declaration" not in fresh(client, ENERGY).content.decode()
+    still_cached(client, SECURITY)
+
+    other.topics.clear()  # the links cleared are not named: every topic's list
+
+    assert "Tianjin Declaration" not in fresh(client, SECURITY).content.decode()
+    cached(client, ENERGY)
+    security.documents.add(declaration)  # from the topic's side
+
+    assert "Astana Declaration" in fresh(client, SECURITY).content.decode()
+    still_cached(client, ENERGY)
+
+
+def test_topic_counts_follow_a_documents_new_topic_a_few_seconds_later(client, two_topics):
+    _energy, security, declaration, _other = two_topics
+    cached(client, "/documents/")
+    assert facet_total(client.get("/documents/"), "topic") == 2
+
+    declaration.topics.add(security)
+
+    with clock_moved_on(archive_cache.SUMMARY_LATE_SECONDS):
+        client.get("/documents/")  # counted afresh once this is answered
+        assert facet_total(client.get("/documents/"), "topic") == 3

@@ -133,3 +133,36 @@ def test_a_list_is_counted_by_its_first_block_of_ids_when_it_fits_and_by_a_count
     with django_assert_num_queries(1 if fits else 2) as queries:
         assert paginator.count == len(documents)
     assert any("COUNT(" in query["sql"] for query in queries.captured_queries) is not fits
+
+
+def test_a_total_past_the_first_block_is_counted_once_the_answer_finding_it_moved_is_sent(
+    client, documents, monkeypatch
+):
+    """The first reader after a change does not wait for a COUNT of the whole list: that answer has the new rows and
+    the previous total, its worker counts once it has answered, and the next answer has the new total."""
+    monkeypatch.setattr(ArchivePaginator, "pages_per_block", 1)
+    url = reverse("chairmanship:document_list")
+    assert "45 documents" in client.get(url).content.decode()
+
+    DocumentFactory(title="Newly published declaration", date=datetime.date(2001, 1, 1))
+    DocumentFactory(title="The oldest declaration", date=datetime.date(1990, 1, 1))
+
+    first = client.get(url).content.decode()
+    assert "Newly published declaration" in first
+    assert "45 documents" in first
+    assert "47 documents" in client.get(url).content.decode()
+    last = client.get(url + "?page=3").content.decode()
+    assert last.count('<li class="record">') == 7
+    assert "The oldest declaration" in last
+
+
+def test_the_last_page_shows_a_record_published_at_the_end_while_the_total_is_late(client, documents, monkeypatch):
+    monkeypatch.setattr(ArchivePaginator, "pages_per_block", 1)
+    url = reverse("chairmanship:document_list") + "?page=3"
+    assert client.get(url).content.decode().count('<li class="record">') == 5
+
+    DocumentFactory(title="The oldest declaration", date=datetime.date(1990, 1, 1))
+
+    late = client.get(url).content.decode()  # the total is counted once this is answered
+    assert late.count('<li class="record">') == 6
+    assert "The oldest declaration" in late
