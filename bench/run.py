@@ -640,6 +640,19 @@ def write_report(
     return text
 
 
+def summit_day_alone(wrk: str, env: dict, args) -> int:
+    """The summit day on an existing database: its phases and verdicts, printed. The documents earlier runs
+    published are deleted first (readers check that the last one shows)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        env = {**env, "STATIC_ROOT": f"{scratch}/static", "CACHE_DIR": f"{scratch}/cache"}
+        run([PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"], env)
+        run([PYTHON, "-m", "bench.summit_day", "clean"], {**env, "DJANGO_SETTINGS_MODULE": "sco_site.settings"})
+        phases, _mix = summit_day(wrk, {**env, "PAGE_CACHE": "1", "REDIS_URL": args.redis_url}, args, Path(scratch))
+    for name, met, detail in summit_day_verdicts(phases):
+        print(f"{'met' if met else 'NOT MET':8} {name}: {detail}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="small dataset, a few seconds per URL")
@@ -653,6 +666,12 @@ def main() -> int:
     parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE", "sco_bench"))
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    parser.add_argument(
+        "--summit-day-only",
+        action="store_true",
+        help="only the summit day, on --database as it is (filled by an earlier run or `make profile`); "
+        "prints its phases and verdicts, writes no report",
+    )
     args = parser.parse_args()
     args.seconds = args.seconds or (2 if args.smoke else 15)
     args.summit_day_seconds = args.summit_day_seconds or (3 if args.smoke else 30)
@@ -662,6 +681,8 @@ def main() -> int:
     started = time.monotonic()
     wrk = ensure_wrk()
     env = server_environment(args.admin_url, args.database, BENCHMARK_ENDPOINTS="1")
+    if args.summit_day_only:
+        return summit_day_alone(wrk, env, args)
     prepare_database(env["DATABASE_URL"], args.admin_url, args.database, env, sizes)
     repeats = 3 if args.smoke else 20
     searches = {"PostgreSQL": search_timing(env, repeats)}

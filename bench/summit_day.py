@@ -197,8 +197,15 @@ def main() -> int:
     for command in (edit, commands.add_parser("publish")):
         command.add_argument("--every", type=float, required=True)
         command.add_argument("--seconds", type=float, required=True)
+    commands.add_parser("clean")
     args = parser.parse_args()
     django.setup()
+    if args.command == "clean":  # the documents an earlier run published (``Publish``), before another run
+        from chairmanship.models import Document
+
+        deleted, _by_model = Document.objects.filter(slug__startswith="summit-day-").delete()
+        print(json.dumps({"deleted": deleted}))
+        return 0
     if args.command == "urls":
         addresses, changed = reader_addresses(args.share)
         with open(args.file, "w") as out:
