@@ -451,16 +451,18 @@ def scheduled_go_live(record) -> float | None:
 def record_saved(sender, instance, created=False, raw=False, **kwargs):
     if raw:
         return  # fixture loads and restores invalidate everything once, when they are done
-    record_change(tags.tags_for_change(instance, created=created), go_live=scheduled_go_live(instance))
+    if not _bulk_change.get():  # nor is what a bulk load's change touches read (a document's links: a query)
+        record_change(tags.tags_for_change(instance, created=created), go_live=scheduled_go_live(instance))
     tags.forget_loaded(instance)
 
 
 def record_deleted(sender, instance, **kwargs):
-    record_change(tags.tags_for_change(instance, deleted=True))
+    if not _bulk_change.get():
+        record_change(tags.tags_for_change(instance, deleted=True))
 
 
 def relation_changed(sender, instance, action, model, pk_set, reverse=False, **kwargs):
-    if action.startswith("pre"):
+    if action.startswith("pre") or _bulk_change.get():
         return  # a many-to-many change counts once, when it is done
     record_change(tags.tags_for_relation_change(instance, model, pk_set, reverse=reverse))
 
