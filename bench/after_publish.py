@@ -5,9 +5,11 @@ on and Redis, as in production: pages 2 to 21 of the archive are kept, the docum
 (what a publish does to every archive page), and each page is asked for again, in this process, without HTTP.
 Prints one JSON line: wall and CPU milliseconds per page made again, and cache round trips per page.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sco_profile REDIS_URL=redis://127.0.0.1:6379/13 \\
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/sco_profile REDIS_URL=redis://127.0.0.1:6379/13 \\
         SECRET_KEY=x DEBUG=0 PAGE_CACHE=1 ALLOWED_HOSTS=testserver DJANGO_SETTINGS_MODULE=sco_site.settings \\
-        .venv/bin/python -m bench.after_publish [rounds]
+        STATIC_ROOT=/tmp/sco-static
+    .venv/bin/python manage.py collectstatic --no-input -v0   # DEBUG off: pages name the collected files
+    .venv/bin/python -m bench.after_publish [rounds]
 
 Each round's first page also reads the list's id block again, as the first page asked for after a publish does.
 """
