@@ -203,7 +203,7 @@ def share_version(generation: int, next_go_live: float | None) -> None:
 def _generation_from(copy) -> int:
     """The generation: the cache's copy while it is fresh, else the database's (the copy is then renewed)."""
     now = wall_clock()
-    read = _tags_read.get()
+    read = _read_this_request.get()
     if copy is not None:
         generation, next_go_live, read_at = copy
         if now - read_at < VERSION_COPY_SECONDS and now < next_go_live:
@@ -231,7 +231,7 @@ def cache_generation() -> int:
 def next_go_live_copy() -> float | None:
     """The next go-live moment as the cache's copy has it (None when unknown or the cache is down); as this
     request read it, where it did."""
-    read = _tags_read.get()
+    read = _read_this_request.get()
     if read is not None and VERSION_KEY in read:
         copy = read[VERSION_KEY]
     else:
@@ -299,7 +299,7 @@ def invalidate(names) -> None:
     tick, moment = _tick(), wall_clock()
     moved = {MOVED_PREFIX + name: moment for name in names}
     cache_call(cache.set_many, {**{TAG_PREFIX + name: tick for name in names}, **moved}, None)
-    if (read := _tags_read.get()) is not None:
+    if (read := _read_this_request.get()) is not None:
         for name in names:
             read.pop(name, None)
             read.pop(MOVED_PREFIX + name, None)
@@ -311,16 +311,18 @@ def invalidate(names) -> None:
 # is kept as begun; a tag that moved since is read as it was, so the value is made again, never passed as fresh.
 # The moments tags moved at (``MOVED_PREFIX`` + name: how late a summary is) and the generation's copy
 # (``VERSION_KEY``) are remembered in it too.
-_tags_read: contextvars.ContextVar[dict | None] = contextvars.ContextVar("archive_tags_read", default=None)
+_read_this_request: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "archive_read_this_request", default=None
+)
 
 
 @contextlib.contextmanager
 def remembering_tags():
-    token = _tags_read.set({})
+    token = _read_this_request.set({})
     try:
         yield
     finally:
-        _tags_read.reset(token)
+        _read_this_request.reset(token)
 
 
 def invalidate_or_flush(names) -> bool:
@@ -336,7 +338,7 @@ def tag_times(names) -> dict:
     """Each tag's last invalidation (None: none kept), each read once a request (``remembering_tags``). Raises
     CacheUnavailable."""
     names = sorted(names)
-    read = _tags_read.get()
+    read = _read_this_request.get()
     if read is None:
         found = cache_call(cache.get_many, [TAG_PREFIX + name for name in names])
         return {name: found.get(TAG_PREFIX + name) for name in names}
@@ -349,7 +351,7 @@ def tag_times(names) -> dict:
 def moved_moments(names) -> dict:
     """The wall-clock moment each tag last moved at (None: not kept), each read once a request. Raises
     CacheUnavailable."""
-    read = _tags_read.get()
+    read = _read_this_request.get()
     if read is None:
         read = {}
     keys = [MOVED_PREFIX + name for name in names]
@@ -370,7 +372,7 @@ def times_to_keep(names, started: int) -> dict:
             # ``add``: a change invalidating the tag meanwhile is not overwritten, and its tick is read instead.
             added = cache_call(cache.add, TAG_PREFIX + name, started, None)
             found[name] = started if added else cache_call(cache.get, TAG_PREFIX + name)
-            if (read := _tags_read.get()) is not None:
+            if (read := _read_this_request.get()) is not None:
                 read[name] = found[name]
     return found
 
@@ -659,7 +661,6 @@ def run_deferred(pending: list) -> None:
             refresh()
         except Exception:  # after the answer is sent, nobody else would hear of it
             logger.exception("A deferred refresh failed")
-    pending.clear()
 
 
 def cached_for_content(name: str, compute, *, shows=(), stale_ok: bool = False, late_ok=(), deferrable: bool = False):

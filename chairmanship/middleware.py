@@ -19,6 +19,26 @@ from chairmanship.health import database_unavailable, is_database_unavailable
 from chairmanship.redirects import moved_record_url
 
 
+class DeferredRefreshMiddleware:
+    """Summaries a reading request finds moved on (a total, facet counts past their late time) are served as they
+    were and made afresh once the answer is sent (``cache.deferring_refreshes``): the reader who happens to ask
+    first does not wait for a recount. Above every middleware that may answer in another response's place (a
+    304), so the work is attached to the answer that is sent; the WSGI server calls its closers after writing it
+    (Django has no public hook for one response's end)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        with archive_cache.deferring_refreshes() as pending:
+            response = self.get_response(request)
+        if pending:
+            response._resource_closers.append(functools.partial(archive_cache.run_deferred, pending))
+        return response
+
+
 class ConditionalReadMiddleware(ConditionalGetMiddleware):
     """Tags every GET answer by its content (unless its view did) and answers If-None-Match with 304
     (``chairmanship.conditional`` says why reads carry no Last-Modified).
@@ -29,12 +49,7 @@ class ConditionalReadMiddleware(ConditionalGetMiddleware):
     def process_response(self, request, response):
         if request.method == "GET" and response.has_header("Last-Modified"):
             del response["Last-Modified"]
-        answered = super().process_response(request, response)
-        if answered is not response:
-            # A 304 in its place: what was to run once the answer is sent (deferred refreshes) runs after the 304.
-            answered._resource_closers.extend(response._resource_closers)
-            response._resource_closers.clear()
-        return answered
+        return super().process_response(request, response)
 
 
 class AnonymousPageCacheMiddleware:
@@ -47,14 +62,9 @@ class AnonymousPageCacheMiddleware:
     def __call__(self, request):
         if request.method not in ("GET", "HEAD"):
             return self.answer(request)
-        # A reading request checks a dozen kept values sharing tags: each tag is read once. A total or count it
-        # finds moved on is served as it was and counted afresh once the answer is sent (the WSGI server calls
-        # the response's closers then): the reader who happens to ask first does not wait for it.
-        with archive_cache.remembering_tags(), archive_cache.deferring_refreshes() as pending:
-            response = self.answer(request)
-        if pending:
-            response._resource_closers.append(functools.partial(archive_cache.run_deferred, list(pending)))
-        return response
+        # A reading request checks a dozen kept values sharing tags: each tag is read once.
+        with archive_cache.remembering_tags():
+            return self.answer(request)
 
     def answer(self, request):
         if not archive_cache.is_cacheable_request(request):

@@ -128,11 +128,11 @@ def _narrowest(model, query) -> tuple[str, ...] | None:
     return None
 
 
-def _link_parameter(model, related_model) -> tuple[str, str] | None:
-    """(parameter, field name) of ``model``'s link filter through its many-to-many field to ``related_model``."""
+def _link_parameter(model, related_model) -> str | None:
+    """The parameter of ``model``'s link filter through its many-to-many field to ``related_model``, if any."""
     for parameter, field_name in LINK_FILTERS.get(model._meta.model_name, {}).items():
         if model._meta.get_field(field_name).related_model is related_model:
-            return parameter, field_name
+            return parameter
     return None
 
 
@@ -325,7 +325,7 @@ def tags_for_change(record, *, created: bool = False, deleted: bool = False, lin
         return tags
     loaded = getattr(record, "_loaded_values", None)
     tags |= {list_tag(model), *_targets(record, loaded)}
-    if linked if linked is not None else not created:
+    if (not created) if linked is None else linked:
         tags |= _link_tags(record, deleted=deleted)
     for parameter, field_name in CHOICE_FILTERS.get(model._meta.model_name, {}).items():
         values = {record.__dict__.get(field_name), (loaded or {}).get(field_name)}
@@ -348,14 +348,12 @@ def tags_for_relation_change(instance, model, pk_set, *, reverse: bool = False) 
     tags = {related_tag(type(instance), instance.pk)}
     if link is None:
         tags.add(list_tag(type(instance)))
-    if link is not None:
-        parameter = link[0]
-        if reverse:  # a topic's documents: the lists of this topic
-            tags |= {choice_tag(model, parameter, instance.slug), links_tag(model)}
-        else:  # a document's topics: the lists of the topics it gained or lost (cleared: of any topic)
-            linked = model._default_manager.all() if pk_set is None else model._default_manager.filter(pk__in=pk_set)
-            slugs = linked.values_list("slug", flat=True)
-            tags |= {*(choice_tag(type(instance), parameter, slug) for slug in slugs), links_tag(type(instance))}
+    elif reverse:  # a topic's documents: the lists of this topic
+        tags |= {choice_tag(model, link, instance.slug), links_tag(model)}
+    else:  # a document's topics: the lists of the topics it gained or lost (cleared: of any topic)
+        linked = model._default_manager.all() if pk_set is None else model._default_manager.filter(pk__in=pk_set)
+        slugs = linked.values_list("slug", flat=True)
+        tags |= {*(choice_tag(type(instance), link, slug) for slug in slugs), links_tag(type(instance))}
     if not reverse or pk_set is None:  # cleared from the other side: the linked records are not named
         tags.add(record_tag(instance))
     # Lists filtered by a choice: the instance's own values, and every value of the records on the other side.

@@ -419,15 +419,12 @@ class FacetedListMixin(ShowsListsMixin):
 
     def get_queryset(self):
         self.archive = super().get_queryset().for_archive()
-        # The page number is not a filter. The pages of an unfiltered list are the archive as it is, which is what
-        # an unbound FilterSet answers: none is built (its filters copied, its form made) for each of them.
-        self.chosen = self.request.GET.copy()
-        self.chosen.pop("page", None)
-        return self.filterset.qs if self.chosen else self.archive
+        # An unfiltered list (any of its pages) is the archive as it is: no FilterSet is built and validated for it.
+        return self.filterset.qs if self.is_filtered() else self.archive
 
     @cached_property
     def filterset(self):
-        return self.filterset_class(self.chosen or None, queryset=self.archive)
+        return self.filterset_class(self.request.GET or None, queryset=self.archive)
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         return super().get_paginator(

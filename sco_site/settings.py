@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     # Serves static files with far-future cache headers (hashed names) straight from the app server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Summaries a read finds moved on are made afresh once its answer (or the 304 in its place) is sent.
+    "chairmanship.middleware.DeferredRefreshMiddleware",
     # ETag from what each read shows, and its 304s, for fresh and cached answers alike.
     "chairmanship.middleware.ConditionalReadMiddleware",
     # Anonymous reads come from the shared cache before any database work.

@@ -151,7 +151,7 @@ def test_loading_the_curated_fixtures_invalidates_cached_pages(client):
     assert b"Astana" in response.content
 
 
-def test_saving_a_record_costs_one_extra_query_for_the_content_version(
+def test_saving_a_record_costs_an_update_of_the_content_version_and_a_read_of_its_topics(
     django_assert_num_queries, django_capture_on_commit_callbacks
 ):
     """Guards the price of a durable invalidation: one UPDATE of the version row, once the change is committed, and
